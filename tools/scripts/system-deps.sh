@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# The one place that installs what tests need from Debian: real peers and servers.
+set -euo pipefail
+packages=(zookeeper python3-kazoo redis-server default-jre-headless)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "installing Debian packages: ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi

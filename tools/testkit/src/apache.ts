@@ -1,0 +1,149 @@
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { fourLetterWord, freePort, waitFor } from './ports.js'
+import { spawnTracked, tempDir, type Spawned } from './processes.js'
+
+/** Where Debian's `zookeeper` package puts Apache ZooKeeper 3.8 (`.ci/run` installs it). */
+export const APACHE_ZOOKEEPER_JAR = '/usr/share/java/zookeeper.jar'
+const LOG_CONFIG_DIR = '/etc/zookeeper/conf'
+
+export function apacheZooKeeperInstalled(): boolean {
+  return existsSync(APACHE_ZOOKEEPER_JAR) && existsSync('/usr/bin/java')
+}
+
+export interface ApacheMember {
+  id: number
+  clientPort: number
+  quorumPort: number
+  electionPort: number
+  dataDir: string
+  process: Spawned | undefined
+}
+
+export interface ApacheEnsemble {
+  members: ApacheMember[]
+  /** `127.0.0.1:p1,127.0.0.1:p2,...` */
+  connectString: string
+  /** kill -9 one member (by id). */
+  kill: (id: number) => Promise<void>
+  /** start a stopped or killed member again, with its data. */
+  start: (id: number) => Promise<void>
+  /** `ruok`/`srvr` answer of a member, or undefined when it is down. */
+  mode: (id: number) => Promise<string | undefined>
+  stop: () => Promise<void>
+}
+
+export interface ApacheOptions {
+  /** number of voting members; 1 runs a standalone server */
+  members?: number
+  tickTimeMs?: number
+  /** zookeeper.extendedTypesEnabled: TTL nodes (default true) */
+  extendedTypes?: boolean
+  /** extra zoo.cfg lines */
+  config?: Record<string, string | number>
+  /** extra -D system properties */
+  systemProperties?: Record<string, string | number>
+}
+
+function javaArgs(member: ApacheMember, configFile: string, options: ApacheOptions, standalone: boolean): string[] {
+  const props: Record<string, string | number> = {
+    'zookeeper.extendedTypesEnabled': String(options.extendedTypes ?? true),
+    'zookeeper.admin.enableServer': 'false',
+    'zookeeper.4lw.commands.whitelist': '*',
+    ...options.systemProperties,
+  }
+  const main = standalone ? 'org.apache.zookeeper.server.ZooKeeperServerMain' : 'org.apache.zookeeper.server.quorum.QuorumPeerMain'
+  return [
+    '-Xmx512m',
+    ...Object.entries(props).map(([key, value]) => `-D${key}=${value}`),
+    '-cp',
+    `${APACHE_ZOOKEEPER_JAR}:${LOG_CONFIG_DIR}`,
+    main,
+    configFile,
+  ]
+}
+
+/**
+ * Starts Apache ZooKeeper (standalone, or an ensemble of `members` voters) on 127.0.0.1 with
+ * ports the OS says are free, and waits until every member answers `ruok` and the ensemble
+ * serves. Data lives in a temp dir removed by `stop()`.
+ */
+export async function startApacheZooKeeper(options: ApacheOptions = {}): Promise<ApacheEnsemble> {
+  if (!apacheZooKeeperInstalled()) throw new Error(`Apache ZooKeeper is not installed (${APACHE_ZOOKEEPER_JAR}); .ci/run installs the Debian package 'zookeeper'`)
+  const count = options.members ?? 1
+  const standalone = count === 1
+  const root = tempDir('apache-zk')
+  const members: ApacheMember[] = []
+  for (let id = 1; id <= count; id++) {
+    const dataDir = join(root.path, `member-${id}`)
+    mkdirSync(dataDir, { recursive: true })
+    writeFileSync(join(dataDir, 'myid'), `${id}\n`)
+    members.push({ id, clientPort: await freePort(), quorumPort: await freePort(), electionPort: await freePort(), dataDir, process: undefined })
+  }
+  const configFile = (member: ApacheMember) => join(member.dataDir, 'zoo.cfg')
+  for (const member of members) {
+    const lines: Record<string, string | number> = {
+      tickTime: options.tickTimeMs ?? 2000,
+      initLimit: 10,
+      syncLimit: 5,
+      dataDir: member.dataDir,
+      clientPort: member.clientPort,
+      clientPortAddress: '127.0.0.1',
+      maxClientCnxns: 0,
+      'admin.enableServer': 'false',
+      '4lw.commands.whitelist': '*',
+      ...options.config,
+    }
+    const text = Object.entries(lines).map(([key, value]) => `${key}=${value}`)
+    if (!standalone) {
+      for (const peer of members) text.push(`server.${peer.id}=127.0.0.1:${peer.quorumPort}:${peer.electionPort}`)
+    }
+    writeFileSync(configFile(member), `${text.join('\n')}\n`)
+  }
+  const byId = (id: number) => {
+    const member = members.find((m) => m.id === id)
+    if (!member) throw new Error(`no Apache member ${id}`)
+    return member
+  }
+  const start = async (id: number) => {
+    const member = byId(id)
+    member.process = spawnTracked('java', javaArgs(member, configFile(member), options, standalone))
+    await waitFor(async () => (await fourLetterWord(member.clientPort, 'ruok', '127.0.0.1', 1_000)) === 'imok', 30_000, `Apache ZooKeeper member ${id} to answer ruok`)
+  }
+  const mode = async (id: number) => {
+    try {
+      const srvr = await fourLetterWord(byId(id).clientPort, 'srvr', '127.0.0.1', 1_000)
+      return /Mode: (\w+)/.exec(srvr)?.[1]
+    } catch {
+      return undefined
+    }
+  }
+  const ensemble: ApacheEnsemble = {
+    members,
+    connectString: members.map((m) => `127.0.0.1:${m.clientPort}`).join(','),
+    start,
+    mode,
+    kill: async (id) => {
+      const member = byId(id)
+      member.process?.child.kill('SIGKILL')
+      await member.process?.stop(0)
+      member.process = undefined
+    },
+    stop: async () => {
+      await Promise.all(members.map((m) => m.process?.stop()))
+      root.remove()
+    },
+  }
+  try {
+    await Promise.all(members.map((m) => start(m.id)))
+    await waitFor(async () => {
+      const modes = await Promise.all(members.map((m) => mode(m.id)))
+      return modes.every((m) => m === 'standalone' || m === 'leader' || m === 'follower')
+    }, 60_000, 'the Apache ensemble to elect a leader')
+  } catch (error) {
+    const logs = members.map((m) => `--- member ${m.id}\n${m.process?.output().slice(-2_000) ?? ''}`).join('\n')
+    await ensemble.stop()
+    throw new Error(`${(error as Error).message}\n${logs}`)
+  }
+  return ensemble
+}
