@@ -1,1 +1,5 @@
-export const placeholder = 1
+export * from './constants.js'
+export * from './errors.js'
+export * from './jute.js'
+export * from './records.js'
+export * from './txn.js'
