@@ -3,12 +3,12 @@
 // Field order was checked against the serialize() methods in Apache's zookeeper-jute-3.8.0.jar.
 // Where a jute field is called `type` but is not an opcode, it is renamed (watcherType, authType) so
 // that messages can use `type` for the opcode.
-import { JuteReader, JuteWriter, MIN_STRING_BYTES, readStringItem, writeStringItem } from './jute.js'
+import { JuteReader, JuteWriter, MIN_STRING_BYTES } from './jute.js'
+import { intRecord, pathCodec, pathVersionCodec, pathWatchCodec, readStrings, stringsRecord, tokenRecord, writeStrings } from './shapes.js'
+import type { PathRecord, PathVersionRecord, PathWatchRecord } from './shapes.js'
 
-export interface Codec<T> {
-  encode(w: JuteWriter, value: T): void
-  decode(r: JuteReader): T
-}
+import type { Codec } from './shapes.js'
+export type { Codec, PathRecord, PathVersionRecord, PathWatchRecord }
 
 /** Encodes one record into a fresh, exactly sized buffer (for txns and anything kept long). */
 export function encodeRecord<T>(codec: Codec<T>, value: T): Buffer {
@@ -56,8 +56,6 @@ export const ACL: Codec<ACL> = { encode: writeACL, decode: readACL }
 
 const writeACLs = (w: JuteWriter, acl: readonly ACL[]): void => w.vector(acl, writeACL)
 const readACLs = (r: JuteReader): ACL[] => r.list(readACL, ACL_MIN_BYTES)
-const writeStrings = (w: JuteWriter, items: readonly string[]): void => w.vector(items, writeStringItem)
-const readStrings = (r: JuteReader): string[] => r.list(readStringItem, MIN_STRING_BYTES)
 
 export interface Stat {
   czxid: bigint
@@ -73,17 +71,21 @@ export interface Stat {
   pzxid: bigint
 }
 export const STAT_BYTES = 68
+/** The fields Stat and StatPersisted share, in their common order. */
+function writeStatHead(w: JuteWriter, v: StatPersisted): void {
+  w.long(v.czxid)
+  w.long(v.mzxid)
+  w.long(v.ctime)
+  w.long(v.mtime)
+  w.int(v.version)
+  w.int(v.cversion)
+  w.int(v.aversion)
+  w.long(v.ephemeralOwner)
+}
 export const Stat: Codec<Stat> = {
   encode(w, v) {
     w.reserve(STAT_BYTES)
-    w.long(v.czxid)
-    w.long(v.mzxid)
-    w.long(v.ctime)
-    w.long(v.mtime)
-    w.int(v.version)
-    w.int(v.cversion)
-    w.int(v.aversion)
-    w.long(v.ephemeralOwner)
+    writeStatHead(w, v)
     w.int(v.dataLength)
     w.int(v.numChildren)
     w.long(v.pzxid)
@@ -119,14 +121,7 @@ export interface StatPersisted {
 }
 export const StatPersisted: Codec<StatPersisted> = {
   encode(w, v) {
-    w.long(v.czxid)
-    w.long(v.mzxid)
-    w.long(v.ctime)
-    w.long(v.mtime)
-    w.int(v.version)
-    w.int(v.cversion)
-    w.int(v.aversion)
-    w.long(v.ephemeralOwner)
+    writeStatHead(w, v)
     w.long(v.pzxid)
   },
   decode(r) {
@@ -141,6 +136,19 @@ export const StatPersisted: Codec<StatPersisted> = {
       ephemeralOwner: r.long(),
       pzxid: r.long(),
     }
+  },
+}
+
+/** Records that are only a Stat (ExistsResponse, SetDataResponse, SetACLResponse). */
+export interface StatRecord {
+  stat: Stat
+}
+const statCodec: Codec<StatRecord> = {
+  encode(w, v) {
+    Stat.encode(w, v.stat)
+  },
+  decode(r) {
+    return { stat: Stat.decode(r) }
   },
 }
 
@@ -190,98 +198,6 @@ export const MultiHeader: Codec<MultiHeader> = {
   decode(r) {
     return { type: r.int(), done: r.bool(), err: r.int() }
   },
-}
-
-// ---------------------------------------------------------------- shared shapes
-
-/** Records that are just a path (GetACLRequest, SyncRequest, SyncResponse, CreateResponse, ...). */
-export interface PathRecord {
-  path: string
-}
-const pathCodec: Codec<PathRecord> = {
-  encode(w, v) {
-    w.ustring(v.path)
-  },
-  decode(r) {
-    return { path: r.string() }
-  },
-}
-
-/** Records that are a path and a watch flag (exists, getData, getChildren, getChildren2). */
-export interface PathWatchRecord {
-  path: string
-  watch: boolean
-}
-const pathWatchCodec: Codec<PathWatchRecord> = {
-  encode(w, v) {
-    w.ustring(v.path)
-    w.bool(v.watch)
-  },
-  decode(r) {
-    return { path: r.string(), watch: r.bool() }
-  },
-}
-
-/** Records that are a path and a version (DeleteRequest, CheckVersionRequest, CheckVersionTxn). */
-export interface PathVersionRecord {
-  path: string
-  version: number
-}
-const pathVersionCodec: Codec<PathVersionRecord> = {
-  encode(w, v) {
-    w.ustring(v.path)
-    w.int(v.version)
-  },
-  decode(r) {
-    return { path: r.string(), version: r.int() }
-  },
-}
-
-/** Records that are only a Stat (ExistsResponse, SetDataResponse, SetACLResponse). */
-export interface StatRecord {
-  stat: Stat
-}
-const statCodec: Codec<StatRecord> = {
-  encode(w, v) {
-    Stat.encode(w, v.stat)
-  },
-  decode(r) {
-    return { stat: Stat.decode(r) }
-  },
-}
-
-/** Records that are a single int (ErrorResponse, ErrorTxn, ...): named by `field`. */
-function intRecord<K extends string>(field: K): Codec<Record<K, number>> {
-  return {
-    encode(w, v) {
-      w.int(v[field])
-    },
-    decode(r) {
-      return { [field]: r.int() } as Record<K, number>
-    },
-  }
-}
-
-function stringsRecord<K extends string>(field: K): Codec<Record<K, string[]>> {
-  return {
-    encode(w, v) {
-      writeStrings(w, v[field])
-    },
-    decode(r) {
-      return { [field]: readStrings(r) } as Record<K, string[]>
-    },
-  }
-}
-
-function tokenRecord(): Codec<{ token: Buffer | null }> {
-  return {
-    encode(w, v) {
-      w.buffer(v.token)
-    },
-    decode(r) {
-      return { token: r.buffer() }
-    },
-  }
 }
 
 // ---------------------------------------------------------------- requests and responses

@@ -1,13 +1,10 @@
 // Apache's replicated txn records (org.apache.zookeeper.txn in zookeeper-jute-3.8.0.jar), the shapes
 // of its txn log and snapshots. znode builds its txns on them; import/export reads Apache's files.
 import type { JuteReader, JuteWriter } from './jute.js'
-import { MIN_STRING_BYTES, readStringItem, writeStringItem } from './jute.js'
 import { ProtocolError } from './errors.js'
-import { ACL, ACL_MIN_BYTES } from './records.js'
-import type { Codec } from './records.js'
-
-const writeACL = ACL.encode
-const readACL = ACL.decode
+import { ACL, ACL_MIN_BYTES, SetACLRequest, SetDataRequest } from './records.js'
+import { intRecord, pathCodec, pathVersionCodec, stringsRecord } from './shapes.js'
+import type { Codec } from './shapes.js'
 
 /** type is the OpCode of the txn (createSession -10, closeSession -11, error -1, ...). */
 export interface TxnHeader {
@@ -33,8 +30,9 @@ export const TxnHeader: Codec<TxnHeader> = {
 function encodeCreateBase(w: JuteWriter, v: { path: string; data: Buffer | null; acl: ACL[] }): void {
   w.ustring(v.path)
   w.buffer(v.data)
-  w.vector(v.acl, writeACL)
+  w.vector(v.acl, ACL.encode)
 }
+const readACLs = (r: JuteReader): ACL[] => r.list(ACL.decode, ACL_MIN_BYTES)
 
 export interface CreateTxn {
   path: string
@@ -50,7 +48,7 @@ export const CreateTxn: Codec<CreateTxn> = {
     w.int(v.parentCVersion)
   },
   decode(r) {
-    return { path: r.string(), data: r.buffer(), acl: r.list(readACL, ACL_MIN_BYTES), ephemeral: r.bool(), parentCVersion: r.int() }
+    return { path: r.string(), data: r.buffer(), acl: readACLs(r), ephemeral: r.bool(), parentCVersion: r.int() }
   },
 }
 
@@ -66,7 +64,7 @@ export const CreateContainerTxn: Codec<CreateContainerTxn> = {
     w.int(v.parentCVersion)
   },
   decode(r) {
-    return { path: r.string(), data: r.buffer(), acl: r.list(readACL, ACL_MIN_BYTES), parentCVersion: r.int() }
+    return { path: r.string(), data: r.buffer(), acl: readACLs(r), parentCVersion: r.int() }
   },
 }
 
@@ -79,104 +77,52 @@ export const CreateTTLTxn: Codec<CreateTTLTxn> = {
     w.long(v.ttl)
   },
   decode(r) {
-    return { path: r.string(), data: r.buffer(), acl: r.list(readACL, ACL_MIN_BYTES), parentCVersion: r.int(), ttl: r.long() }
+    return { path: r.string(), data: r.buffer(), acl: readACLs(r), parentCVersion: r.int(), ttl: r.long() }
   },
 }
 
 export interface DeleteTxn {
   path: string
 }
-export const DeleteTxn: Codec<DeleteTxn> = {
-  encode(w, v) {
-    w.ustring(v.path)
-  },
-  decode(r) {
-    return { path: r.string() }
-  },
-}
+export const DeleteTxn: Codec<DeleteTxn> = pathCodec
 
+/** Same layout as SetDataRequest: path, data, version (the node's new version). */
 export interface SetDataTxn {
   path: string
   data: Buffer | null
   version: number
 }
-export const SetDataTxn: Codec<SetDataTxn> = {
-  encode(w, v) {
-    w.ustring(v.path)
-    w.buffer(v.data)
-    w.int(v.version)
-  },
-  decode(r) {
-    return { path: r.string(), data: r.buffer(), version: r.int() }
-  },
-}
+export const SetDataTxn: Codec<SetDataTxn> = SetDataRequest
 
+/** Same layout as SetACLRequest: path, acl, version (the node's new aversion). */
 export interface SetACLTxn {
   path: string
   acl: ACL[]
   version: number
 }
-export const SetACLTxn: Codec<SetACLTxn> = {
-  encode(w, v) {
-    w.ustring(v.path)
-    w.vector(v.acl, writeACL)
-    w.int(v.version)
-  },
-  decode(r) {
-    return { path: r.string(), acl: r.list(readACL, ACL_MIN_BYTES), version: r.int() }
-  },
-}
+export const SetACLTxn: Codec<SetACLTxn> = SetACLRequest
 
 export interface CheckVersionTxn {
   path: string
   version: number
 }
-export const CheckVersionTxn: Codec<CheckVersionTxn> = {
-  encode(w, v) {
-    w.ustring(v.path)
-    w.int(v.version)
-  },
-  decode(r) {
-    return { path: r.string(), version: r.int() }
-  },
-}
+export const CheckVersionTxn: Codec<CheckVersionTxn> = pathVersionCodec
 
 export interface CreateSessionTxn {
   timeOut: number
 }
-export const CreateSessionTxn: Codec<CreateSessionTxn> = {
-  encode(w, v) {
-    w.int(v.timeOut)
-  },
-  decode(r) {
-    return { timeOut: r.int() }
-  },
-}
+export const CreateSessionTxn: Codec<CreateSessionTxn> = intRecord('timeOut')
 
-/** Apache 3.8 lists the session's ephemerals to delete (older logs have an empty record). */
+/** Apache 3.8 lists the session's ephemerals to delete. */
 export interface CloseSessionTxn {
   paths2Delete: string[]
 }
-export const CloseSessionTxn: Codec<CloseSessionTxn> = {
-  encode(w, v) {
-    w.vector(v.paths2Delete, writeStringItem)
-  },
-  decode(r) {
-    return { paths2Delete: r.list(readStringItem, MIN_STRING_BYTES) }
-  },
-}
+export const CloseSessionTxn: Codec<CloseSessionTxn> = stringsRecord('paths2Delete')
 
 export interface ErrorTxn {
   err: number
 }
-export const ErrorTxn: Codec<ErrorTxn> = {
-  encode(w, v) {
-    w.int(v.err)
-  },
-  decode(r) {
-    return { err: r.int() }
-  },
-}
+export const ErrorTxn: Codec<ErrorTxn> = intRecord('err')
 
 /** One op of a MultiTxn: its txn type and that txn's encoded record. */
 export interface Txn {
@@ -196,6 +142,8 @@ const readTxn = (r: JuteReader): Txn => {
   return { type, data }
 }
 export const Txn: Codec<Txn> = { encode: writeTxn, decode: readTxn }
+/** A Txn is at least its type and its data length. */
+const TXN_MIN_BYTES = 8
 
 export interface MultiTxn {
   txns: Txn[]
@@ -205,7 +153,7 @@ export const MultiTxn: Codec<MultiTxn> = {
     w.vector(v.txns, writeTxn)
   },
   decode(r) {
-    return { txns: r.list(readTxn, 8) }
+    return { txns: r.list(readTxn, TXN_MIN_BYTES) }
   },
 }
 
