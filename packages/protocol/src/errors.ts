@@ -47,8 +47,9 @@ export class ProtocolError extends Error {
   override readonly name = 'ProtocolError'
   readonly reason: ProtocolErrorReason
   readonly offset: number | undefined
-  readonly xid: number | undefined
-  readonly opcode: number | undefined
+  /** Filled in by decodeRequest when the header was readable. */
+  xid: number | undefined
+  opcode: number | undefined
 
   constructor(reason: ProtocolErrorReason, message: string, details: ProtocolErrorDetails = {}) {
     super(`${reason}: ${message}`)

@@ -4,6 +4,7 @@
 // Where a jute field is called `type` but is not an opcode, it is renamed (watcherType, authType) so
 // that messages can use `type` for the opcode.
 import { JuteReader, JuteWriter, MIN_STRING_BYTES } from './jute.js'
+import type { JuteReaderOptions } from './jute.js'
 import { intRecord, pathCodec, pathVersionCodec, pathWatchCodec, readStrings, stringsRecord, tokenRecord, writeStrings } from './shapes.js'
 import type { PathRecord, PathVersionRecord, PathWatchRecord } from './shapes.js'
 
@@ -18,7 +19,7 @@ export function encodeRecord<T>(codec: Codec<T>, value: T): Buffer {
 }
 
 /** Decodes one record that must fill `bytes` exactly. */
-export function decodeRecord<T>(codec: Codec<T>, bytes: Buffer, options?: ConstructorParameters<typeof JuteReader>[1]): T {
+export function decodeRecord<T>(codec: Codec<T>, bytes: Buffer, options?: JuteReaderOptions): T {
   const r = new JuteReader(bytes, options)
   const value = codec.decode(r)
   r.done()
