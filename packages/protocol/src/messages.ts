@@ -94,28 +94,49 @@ function codecFor(table: object, type: number): Codec<object> | undefined {
 /** Both directions end the list with this header. */
 const MULTI_END: MultiHeader = { type: -1, done: true, err: -1 }
 
+/**
+ * A multi's body in either direction: per item a MultiHeader naming its type, then that type's
+ * record; then MULTI_END. `headerErr` is what the item's header carries in its err field.
+ */
+function multiList<T extends { type: number }>(table: object, what: string, headerErr: (item: T) => number): Codec<T[]> {
+  return {
+    encode(w, items) {
+      for (const item of items) {
+        const codec = codecFor(table, item.type)
+        if (codec === undefined) throw new RangeError(`${what} type ${item.type} cannot be part of a multi`)
+        MultiHeader.encode(w, { type: item.type, done: false, err: headerErr(item) })
+        codec.encode(w, item)
+      }
+      MultiHeader.encode(w, MULTI_END)
+    },
+    decode(r) {
+      const items: T[] = []
+      // Each header takes 9 bytes, so the loop ends with the frame at the latest.
+      for (let h = MultiHeader.decode(r); !h.done; h = MultiHeader.decode(r)) {
+        const codec = codecFor(table, h.type)
+        if (codec === undefined) throw new ProtocolError('malformed', `${what} type ${h.type} in a multi`, { offset: r.offset, opcode: h.type })
+        items.push({ ...codec.decode(r), type: h.type } as T)
+      }
+      return items
+    },
+  }
+}
+
+// Requests carry err -1 in each op's header; results carry 0, or the code of an error result.
+const multiOps = multiList<MultiOp>(multiOpCodecs, 'op', () => -1)
+const multiResults = multiList<MultiResult>(multiResultCodecs, 'result', (result) =>
+  result.type === OpCode.error ? result.err : ErrorCode.OK,
+)
+
 export interface MultiRequest {
   ops: MultiOp[]
 }
 export const MultiRequest: Codec<MultiRequest> = {
   encode(w, v) {
-    for (const op of v.ops) {
-      const codec = codecFor(multiOpCodecs, op.type)
-      if (codec === undefined) throw new RangeError(`op type ${op.type} cannot be part of a multi`)
-      MultiHeader.encode(w, { type: op.type, done: false, err: -1 })
-      codec.encode(w, op)
-    }
-    MultiHeader.encode(w, MULTI_END)
+    multiOps.encode(w, v.ops)
   },
   decode(r) {
-    const ops: MultiOp[] = []
-    // Each header takes 9 bytes, so the loop ends with the frame at the latest.
-    for (let h = MultiHeader.decode(r); !h.done; h = MultiHeader.decode(r)) {
-      const codec = codecFor(multiOpCodecs, h.type)
-      if (codec === undefined) throw new ProtocolError('malformed', `op type ${h.type} in a multi`, { offset: r.offset, opcode: h.type })
-      ops.push({ ...codec.decode(r), type: h.type } as MultiOp)
-    }
-    return { ops }
+    return { ops: multiOps.decode(r) }
   },
 }
 
@@ -124,23 +145,10 @@ export interface MultiResponse {
 }
 export const MultiResponse: Codec<MultiResponse> = {
   encode(w, v) {
-    for (const result of v.results) {
-      const codec = codecFor(multiResultCodecs, result.type)
-      if (codec === undefined) throw new RangeError(`result type ${result.type} cannot be part of a multi`)
-      const err = result.type === OpCode.error ? result.err : ErrorCode.OK
-      MultiHeader.encode(w, { type: result.type, done: false, err })
-      codec.encode(w, result)
-    }
-    MultiHeader.encode(w, MULTI_END)
+    multiResults.encode(w, v.results)
   },
   decode(r) {
-    const results: MultiResult[] = []
-    for (let h = MultiHeader.decode(r); !h.done; h = MultiHeader.decode(r)) {
-      const codec = codecFor(multiResultCodecs, h.type)
-      if (codec === undefined) throw new ProtocolError('malformed', `result type ${h.type} in a multi`, { offset: r.offset, opcode: h.type })
-      results.push({ ...codec.decode(r), type: h.type } as MultiResult)
-    }
-    return { results }
+    return { results: multiResults.decode(r) }
   },
 }
 
