@@ -1,0 +1,300 @@
+import { EventEmitter } from 'node:events'
+import { connect, createServer, type AddressInfo, type Server, type Socket } from 'node:net'
+import { TransportError } from './errors.js'
+import { encodeFrame, FrameDecoder } from './frame.js'
+import { decodeHello, encodeHello, HELLO_BYTES } from './handshake.js'
+import { SendQueue } from './send-queue.js'
+
+export interface PeerAddress {
+  host: string
+  port: number
+}
+
+export interface PeerTransportOptions {
+  id: number
+  /** Every other member (an entry for `id` itself is ignored). */
+  peers: ReadonlyMap<number, PeerAddress>
+  listen: PeerAddress
+  maxFrameBytes?: number
+  /** Bounds on frames waiting for one peer; a full queue drops (and counts) new frames. */
+  maxQueueBytes?: number
+  maxQueueFrames?: number
+  reconnectInitialDelayMs?: number
+  reconnectMaxDelayMs?: number
+  handshakeTimeoutMs?: number
+  /** Jitter source for reconnect delays (injected so tests can pin it). */
+  random?: () => number
+}
+
+export interface PeerLinkStats {
+  connected: boolean
+  queuedFrames: number
+  queuedBytes: number
+  /** Frames handed to the socket. */
+  sentFrames: number
+  receivedFrames: number
+  /** Frames refused by send() because the queue was full, or discarded when the link was reset. */
+  droppedFrames: number
+  /** Completed handshakes. */
+  connects: number
+  /** Links closed because the peer announced a frame above maxFrameBytes. */
+  oversizedFrames: number
+  /** Links reset because the peer could not keep up (its queue overflowed while connected). */
+  overflowResets: number
+}
+
+export interface PeerTransportEvents {
+  message: [from: number, payload: Buffer]
+  connected: [peer: number]
+  disconnected: [peer: number, reason: string]
+  warning: [message: string]
+}
+
+interface Link {
+  readonly id: number
+  readonly address: PeerAddress
+  readonly queue: SendQueue
+  socket: Socket | undefined
+  dialing: Socket | undefined
+  reconnectTimer: NodeJS.Timeout | undefined
+  failedDials: number
+  flushScheduled: boolean
+  readonly stats: Omit<PeerLinkStats, 'connected' | 'queuedFrames' | 'queuedBytes'>
+}
+
+export const DEFAULT_MAX_FRAME_BYTES = 64 * 1024 * 1024
+const DEFAULT_MAX_QUEUE_BYTES = 128 * 1024 * 1024
+const DEFAULT_MAX_QUEUE_FRAMES = 100_000
+// Frames are coalesced into writes of about this size: fewer syscalls under load.
+const WRITE_CHUNK_BYTES = 256 * 1024
+
+/**
+ * TCP links between ensemble members. Exactly one connection per pair: the member with the
+ * higher id dials, the lower one accepts (as Apache's election connections end up). With a
+ * fixed direction there is no race between two simultaneous dials to resolve, and a restarted
+ * member is recognised by its hello replacing the old connection.
+ *
+ * Each connection carries a gap-free prefix of what was sent on it: when a connected peer's
+ * queue overflows, the link is reset (and the queue dropped) rather than skipping frames.
+ */
+export class PeerTransport extends EventEmitter<PeerTransportEvents> {
+  readonly id: number
+  private readonly links = new Map<number, Link>()
+  private readonly sockets = new Set<Socket>()
+  private readonly server: Server
+  private readonly maxFrameBytes: number
+  private readonly reconnectInitialDelayMs: number
+  private readonly reconnectMaxDelayMs: number
+  private readonly handshakeTimeoutMs: number
+  private readonly random: () => number
+  private closed = false
+
+  constructor(private readonly options: PeerTransportOptions) {
+    super()
+    if (!Number.isInteger(options.id) || options.id < 0 || options.id > 0xffff_ffff) throw new RangeError(`bad member id ${options.id}`)
+    this.id = options.id
+    this.maxFrameBytes = options.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES
+    this.reconnectInitialDelayMs = options.reconnectInitialDelayMs ?? 50
+    this.reconnectMaxDelayMs = options.reconnectMaxDelayMs ?? 2_000
+    this.handshakeTimeoutMs = options.handshakeTimeoutMs ?? 5_000
+    this.random = options.random ?? Math.random
+    const maxQueueBytes = options.maxQueueBytes ?? DEFAULT_MAX_QUEUE_BYTES
+    const maxQueueFrames = options.maxQueueFrames ?? DEFAULT_MAX_QUEUE_FRAMES
+    for (const [id, address] of options.peers) {
+      if (id === this.id) continue
+      const stats = { sentFrames: 0, receivedFrames: 0, droppedFrames: 0, connects: 0, oversizedFrames: 0, overflowResets: 0 }
+      const queue = new SendQueue(maxQueueFrames, maxQueueBytes)
+      this.links.set(id, { id, address, queue, socket: undefined, dialing: undefined, reconnectTimer: undefined, failedDials: 0, flushScheduled: false, stats })
+    }
+    this.server = createServer((socket) => this.attach(socket, undefined))
+  }
+
+  /** Listens, then starts dialing the members with lower ids. Resolves with the bound address. */
+  async start(): Promise<PeerAddress> {
+    await new Promise<void>((resolve, reject) => {
+      this.server.once('error', reject)
+      this.server.listen(this.options.listen.port, this.options.listen.host, () => {
+        this.server.off('error', reject)
+        resolve()
+      })
+    })
+    this.server.on('error', (error) => this.emit('warning', `listener: ${error.message}`))
+    for (const link of this.links.values()) if (link.id < this.id) this.dial(link)
+    return this.address
+  }
+
+  get address(): PeerAddress {
+    const address = this.server.address() as AddressInfo | null
+    if (address === null) throw new TransportError('CLOSED', 'transport is not listening')
+    return { host: address.address, port: address.port }
+  }
+
+  get peerIds(): number[] {
+    return [...this.links.keys()]
+  }
+
+  isConnected(peer: number): boolean {
+    return this.links.get(peer)?.socket !== undefined
+  }
+
+  /**
+   * Queues `payload` for `to`. Never blocks: returns false (and counts a drop) when the
+   * peer's queue is full. Throws for an unknown peer or a payload above maxFrameBytes.
+   */
+  send(to: number, payload: Uint8Array): boolean {
+    const link = this.links.get(to)
+    if (link === undefined) throw new RangeError(`member ${this.id} has no peer ${to}`)
+    if (this.closed) return false
+    const frame = encodeFrame(payload, this.maxFrameBytes)
+    if (!link.queue.offer(frame)) {
+      link.stats.droppedFrames += 1
+      if (link.socket !== undefined) {
+        link.stats.overflowResets += 1
+        link.stats.droppedFrames += link.queue.clear()
+        link.socket.destroy(new Error(`send queue overflow (${link.queue.maxFrames} frames / ${link.queue.maxBytes} bytes)`))
+      }
+      return false
+    }
+    this.scheduleFlush(link)
+    return true
+  }
+
+  stats(peer: number): PeerLinkStats {
+    const link = this.links.get(peer)
+    if (link === undefined) throw new RangeError(`member ${this.id} has no peer ${peer}`)
+    return { ...link.stats, connected: link.socket !== undefined, queuedFrames: link.queue.length, queuedBytes: link.queue.bytes }
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return
+    this.closed = true
+    for (const link of this.links.values()) {
+      clearTimeout(link.reconnectTimer)
+      link.queue.clear()
+    }
+    const serverClosed = new Promise<void>((resolve) => this.server.close(() => resolve()))
+    for (const socket of this.sockets) socket.destroy()
+    await serverClosed
+  }
+
+  private dial(link: Link): void {
+    if (this.closed || link.dialing !== undefined || link.socket !== undefined) return
+    const socket = connect({ host: link.address.host, port: link.address.port })
+    link.dialing = socket
+    socket.once('connect', () => socket.write(encodeFrame(encodeHello(this.id), HELLO_BYTES)))
+    this.attach(socket, link)
+  }
+
+  private scheduleReconnect(link: Link): void {
+    if (this.closed || link.reconnectTimer !== undefined) return
+    const delayMs = reconnectDelayMs(link.failedDials, this.reconnectInitialDelayMs, this.reconnectMaxDelayMs, this.random())
+    link.failedDials += 1
+    link.reconnectTimer = setTimeout(() => {
+      link.reconnectTimer = undefined
+      this.dial(link)
+    }, delayMs)
+  }
+
+  /**
+   * One connection's life: hello (with a small frame limit and a deadline), then frames.
+   * `dialed` is the link we dialed for, undefined for an accepted connection.
+   */
+  private attach(socket: Socket, dialed: Link | undefined): void {
+    this.sockets.add(socket)
+    socket.setNoDelay(true)
+    const decoder = new FrameDecoder(HELLO_BYTES)
+    let link: Link | undefined
+    let closeReason = 'connection closed'
+    const deadline = setTimeout(() => socket.destroy(new Error('handshake timed out')), this.handshakeTimeoutMs)
+    socket.on('error', (error) => {
+      closeReason = error.message
+    })
+    socket.on('data', (chunk) => {
+      decoder.append(chunk)
+      try {
+        for (let frame = decoder.next(); frame !== undefined && !socket.destroyed; frame = decoder.next()) {
+          if (link === undefined) {
+            link = this.handshake(socket, decodeHello(frame), dialed)
+            clearTimeout(deadline)
+            decoder.maxFrameBytes = this.maxFrameBytes
+          } else {
+            link.stats.receivedFrames += 1
+            this.emit('message', link.id, frame)
+          }
+        }
+      } catch (error) {
+        if (error instanceof TransportError && error.code === 'FRAME_TOO_LARGE' && link !== undefined) link.stats.oversizedFrames += 1
+        this.emit('warning', `connection ${link === undefined ? 'before handshake' : `with member ${link.id}`}: ${(error as Error).message}`)
+        socket.destroy(error as Error)
+      }
+    })
+    socket.on('drain', () => {
+      if (link !== undefined && link.socket === socket) this.flush(link)
+    })
+    socket.on('close', () => {
+      clearTimeout(deadline)
+      this.sockets.delete(socket)
+      if (dialed !== undefined && dialed.dialing === socket) dialed.dialing = undefined
+      if (link !== undefined && link.socket === socket) {
+        link.socket = undefined
+        this.emit('disconnected', link.id, closeReason)
+      }
+      if (dialed !== undefined) this.scheduleReconnect(dialed)
+    })
+  }
+
+  /** Checks the peer's hello, answers it (acceptor) and makes the socket the peer's link. */
+  private handshake(socket: Socket, peerId: number, dialed: Link | undefined): Link {
+    if (dialed !== undefined && peerId !== dialed.id) {
+      throw new TransportError('HANDSHAKE', `dialed member ${dialed.id} at ${dialed.address.host}:${dialed.address.port} but member ${peerId} answered`)
+    }
+    const link = dialed ?? this.links.get(peerId)
+    if (link === undefined) throw new TransportError('HANDSHAKE', `member ${peerId} is not in this ensemble`)
+    if (dialed === undefined) {
+      if (peerId < this.id) throw new TransportError('HANDSHAKE', `member ${peerId} dialed member ${this.id}, but the higher id dials`)
+      socket.write(encodeFrame(encodeHello(this.id), HELLO_BYTES))
+    }
+    // A new connection from a member replaces the old one: it restarted, the old one is dead.
+    const old = link.socket
+    if (old !== undefined) {
+      link.socket = undefined
+      this.emit('disconnected', link.id, 'replaced by a newer connection')
+      old.destroy()
+    }
+    link.socket = socket
+    link.failedDials = 0
+    link.stats.connects += 1
+    this.emit('connected', link.id)
+    this.scheduleFlush(link)
+    return link
+  }
+
+  private scheduleFlush(link: Link): void {
+    if (link.flushScheduled || link.socket === undefined) return
+    link.flushScheduled = true
+    // Frames sent in the same tick leave in one write.
+    queueMicrotask(() => {
+      link.flushScheduled = false
+      this.flush(link)
+    })
+  }
+
+  private flush(link: Link): void {
+    const socket = link.socket
+    if (socket === undefined || socket.destroyed) return
+    while (link.queue.length > 0 && !socket.writableNeedDrain) {
+      const frames = link.queue.takeUpTo(WRITE_CHUNK_BYTES)
+      socket.write(frames.length === 1 ? frames[0]! : Buffer.concat(frames))
+      link.stats.sentFrames += frames.length
+    }
+  }
+}
+
+/**
+ * Capped exponential backoff with equal jitter: between half and all of
+ * min(maxMs, initialMs * 2^failedDials), so members restarting together spread out.
+ */
+export function reconnectDelayMs(failedDials: number, initialMs: number, maxMs: number, random: number): number {
+  const ceilingMs = Math.min(maxMs, initialMs * 2 ** Math.min(failedDials, 30))
+  return ceilingMs / 2 + (random * ceilingMs) / 2
+}
