@@ -1,0 +1,54 @@
+// Nodes share ACL lists (most trees have a handful of distinct ones), so the tree stores each
+// distinct list once, frozen, and nodes hold a small id with a reference count (as Apache's
+// ReferenceCountedACLCache). Ids are internal: snapshots renumber them in node order.
+import type { ACL } from '@zoo/protocol'
+import { aclKey } from './acl.js'
+
+function frozenCopy(acl: readonly ACL[]): readonly ACL[] {
+  return Object.freeze(acl.map((a) => Object.freeze({ perms: a.perms, id: Object.freeze({ scheme: a.id.scheme, id: a.id.id }) })))
+}
+
+export class AclCache {
+  private readonly idsByKey = new Map<string, number>()
+  private readonly lists: (readonly ACL[] | undefined)[] = []
+  private readonly keys: string[] = []
+  private readonly refs: number[] = []
+  private readonly freeIds: number[] = []
+
+  /** The id of `acl`, with one more reference to it. */
+  acquire(acl: readonly ACL[]): number {
+    const key = aclKey(acl)
+    let id = this.idsByKey.get(key)
+    if (id === undefined) {
+      id = this.freeIds.pop() ?? this.lists.length
+      this.lists[id] = frozenCopy(acl)
+      this.keys[id] = key
+      this.refs[id] = 0
+      this.idsByKey.set(key, id)
+    }
+    this.refs[id] = (this.refs[id] ?? 0) + 1
+    return id
+  }
+
+  /** Drops one reference; the list is forgotten with its last reference. */
+  release(id: number): void {
+    const refs = this.refs[id]
+    if (refs === undefined || refs <= 0) throw new Error(`ACL id ${id} released more often than acquired`)
+    this.refs[id] = refs - 1
+    if (refs > 1) return
+    this.idsByKey.delete(this.keys[id] as string)
+    this.lists[id] = undefined
+    this.freeIds.push(id)
+  }
+
+  get(id: number): readonly ACL[] {
+    const acl = this.lists[id]
+    if (acl === undefined) throw new Error(`no ACL with id ${id}`)
+    return acl
+  }
+
+  /** Number of distinct lists in use. */
+  get size(): number {
+    return this.idsByKey.size
+  }
+}

@@ -1,0 +1,90 @@
+// The tree digest Apache 3.6+ keeps (DigestCalculator, AdHash): each node's digest is the CRC32 of
+// its path, its data and 60 bytes of its persisted Stat; the tree's is their sum as a wrapping
+// 64-bit integer, so it changes incrementally with every node added, removed or updated. Nodes
+// under /zookeeper/ are left out, as Apache does (quota stats change there outside txns).
+import { crc32 } from 'node:zlib'
+import type { StatPersisted } from '@zoo/protocol'
+import { ROOT_PATH, ZOOKEEPER_SUBTREE_PREFIX } from './paths.js'
+
+/** TxnDigest.version of this algorithm (Apache's DIGEST_VERSION). */
+export const DIGEST_VERSION = 2
+
+const STAT_DIGEST_BYTES = 60
+const statScratch = Buffer.alloc(STAT_DIGEST_BYTES)
+
+export function isDigested(path: string): boolean {
+  return !path.startsWith(ZOOKEEPER_SUBTREE_PREFIX)
+}
+
+/**
+ * CRC32 of the path and data: the part of a node's digest that a Stat-only change keeps, so a
+ * parent's digest after a child create costs 60 bytes of CRC, not its whole data again.
+ */
+export function pathDataCrc(path: string, data: Uint8Array | null): number {
+  // Apache hashes the root under its alias "" (children are added to "", setData goes to "/").
+  const crc = crc32(path === ROOT_PATH ? '' : path)
+  return data === null || data.length === 0 ? crc : crc32(data, crc)
+}
+
+/**
+ * The node digest from its path+data CRC and its persisted Stat (czxid, mzxid, pzxid, ctime, mtime,
+ * version, cversion, aversion, ephemeralOwner, big-endian); 0 for nodes the digest leaves out.
+ */
+export function nodeDigest(path: string, pathAndDataCrc: number, stat: StatPersisted): number {
+  if (!isDigested(path)) return 0
+  const b = statScratch
+  b.writeBigInt64BE(stat.czxid, 0)
+  b.writeBigInt64BE(stat.mzxid, 8)
+  b.writeBigInt64BE(stat.pzxid, 16)
+  b.writeBigInt64BE(stat.ctime, 24)
+  b.writeBigInt64BE(stat.mtime, 32)
+  b.writeInt32BE(stat.version, 40)
+  b.writeInt32BE(stat.cversion, 44)
+  b.writeInt32BE(stat.aversion, 48)
+  b.writeBigInt64BE(stat.ephemeralOwner, 52)
+  return crc32(b, pathAndDataCrc)
+}
+
+const TWO_POW_32 = 0x100000000
+
+/** A wrapping 64-bit sum of node digests (Apache's AdHash), kept as two 32-bit halves to stay exact. */
+export class DigestSum {
+  private hi = 0
+  private lo = 0
+
+  static of(value: bigint): DigestSum {
+    const sum = new DigestSum()
+    const unsigned = BigInt.asUintN(64, value)
+    sum.hi = Number(unsigned >> 32n)
+    sum.lo = Number(unsigned & 0xffffffffn)
+    return sum
+  }
+
+  add(nodeDigest: number): void {
+    this.lo += nodeDigest
+    if (this.lo >= TWO_POW_32) {
+      this.lo -= TWO_POW_32
+      this.hi = (this.hi + 1) % TWO_POW_32
+    }
+  }
+
+  remove(nodeDigest: number): void {
+    this.lo -= nodeDigest
+    if (this.lo < 0) {
+      this.lo += TWO_POW_32
+      this.hi = (this.hi + TWO_POW_32 - 1) % TWO_POW_32
+    }
+  }
+
+  /** The digest as Apache's signed long. */
+  get value(): bigint {
+    return BigInt.asIntN(64, (BigInt(this.hi) << 32n) | BigInt(this.lo))
+  }
+
+  clone(): DigestSum {
+    const copy = new DigestSum()
+    copy.hi = this.hi
+    copy.lo = this.lo
+    return copy
+  }
+}

@@ -1,0 +1,212 @@
+// Storage of every znode, laid out for a million nodes in a few hundred MB: each node is a slot
+// number into typed-array columns (the Stat's longs and ints, its ACL id, its cached digests)
+// plus three plain arrays (data as a latin1 string, the children set, nothing else), and one Map
+// from path to slot. A per-node object with bigint fields costs about twice as much heap.
+// Children sets hold the children's full paths, which are the same strings as the Map's keys.
+import type { StatPersisted } from '@zoo/protocol'
+
+const INITIAL_CAPACITY = 1024
+
+/** Everything a new node needs besides its path. */
+export interface NodeInit {
+  data: string | null
+  aclId: number
+  stat: StatPersisted
+  pathDataCrc: number
+  digest: number
+}
+
+export class NodeTable {
+  private capacity = INITIAL_CAPACITY
+  private readonly slots = new Map<string, number>()
+  private readonly freeSlots: number[] = []
+  private nextSlot = 0
+  private longs = new BigInt64Array(INITIAL_CAPACITY * 6)
+  private ints = new Int32Array(INITIAL_CAPACITY * 4)
+  private crcs = new Uint32Array(INITIAL_CAPACITY * 2)
+  private readonly datas: (string | null)[] = []
+  private readonly kids: (Set<string> | undefined)[] = []
+  private readonly paths: (string | undefined)[] = []
+
+  get size(): number {
+    return this.slots.size
+  }
+
+  /** The slot of `path`, or -1. */
+  slotOf(path: string): number {
+    return this.slots.get(path) ?? -1
+  }
+
+  /** Paths in insertion order: a parent always comes before its children. */
+  pathsInOrder(): IterableIterator<string> {
+    return this.slots.keys()
+  }
+
+  entries(): IterableIterator<[string, number]> {
+    return this.slots.entries()
+  }
+
+  insert(path: string, init: NodeInit): number {
+    if (this.slots.has(path)) throw new Error(`node ${path} already stored`)
+    const slot = this.freeSlots.pop() ?? this.nextSlot++
+    if (slot >= this.capacity) this.grow()
+    this.slots.set(path, slot)
+    this.paths[slot] = path
+    this.datas[slot] = init.data
+    this.kids[slot] = undefined
+    this.setStat(slot, init.stat)
+    this.ints[slot * 4 + 3] = init.aclId
+    this.crcs[slot * 2] = init.pathDataCrc
+    this.crcs[slot * 2 + 1] = init.digest
+    return slot
+  }
+
+  remove(path: string): void {
+    const slot = this.slots.get(path)
+    if (slot === undefined) throw new Error(`node ${path} not stored`)
+    this.slots.delete(path)
+    this.paths[slot] = undefined
+    this.datas[slot] = null
+    this.kids[slot] = undefined
+    this.freeSlots.push(slot)
+  }
+
+  private grow(): void {
+    this.capacity *= 2
+    const longs = new BigInt64Array(this.capacity * 6)
+    longs.set(this.longs)
+    this.longs = longs
+    const ints = new Int32Array(this.capacity * 4)
+    ints.set(this.ints)
+    this.ints = ints
+    const crcs = new Uint32Array(this.capacity * 2)
+    crcs.set(this.crcs)
+    this.crcs = crcs
+  }
+
+  path(slot: number): string {
+    const path = this.paths[slot]
+    if (path === undefined) throw new Error(`slot ${slot} is free`)
+    return path
+  }
+
+  // ---------------------------------------------------------------- stat columns
+
+  setStat(slot: number, s: StatPersisted): void {
+    const l = slot * 6
+    this.longs[l] = s.czxid
+    this.longs[l + 1] = s.mzxid
+    this.longs[l + 2] = s.pzxid
+    this.longs[l + 3] = s.ctime
+    this.longs[l + 4] = s.mtime
+    this.longs[l + 5] = s.ephemeralOwner
+    const i = slot * 4
+    this.ints[i] = s.version
+    this.ints[i + 1] = s.cversion
+    this.ints[i + 2] = s.aversion
+  }
+
+  stat(slot: number): StatPersisted {
+    const l = slot * 6
+    const i = slot * 4
+    const longs = this.longs
+    return {
+      czxid: longs[l] as bigint,
+      mzxid: longs[l + 1] as bigint,
+      ctime: longs[l + 3] as bigint,
+      mtime: longs[l + 4] as bigint,
+      version: this.ints[i] as number,
+      cversion: this.ints[i + 1] as number,
+      aversion: this.ints[i + 2] as number,
+      ephemeralOwner: longs[l + 5] as bigint,
+      pzxid: longs[l + 2] as bigint,
+    }
+  }
+
+  mzxid(slot: number): bigint {
+    return this.longs[slot * 6 + 1] as bigint
+  }
+  pzxid(slot: number): bigint {
+    return this.longs[slot * 6 + 2] as bigint
+  }
+  mtime(slot: number): bigint {
+    return this.longs[slot * 6 + 4] as bigint
+  }
+  owner(slot: number): bigint {
+    return this.longs[slot * 6 + 5] as bigint
+  }
+  cversion(slot: number): number {
+    return this.ints[slot * 4 + 1] as number
+  }
+
+  /** setData: data, version, mzxid and mtime change together. */
+  setDataFields(slot: number, data: string | null, version: number, zxid: bigint, time: bigint): void {
+    this.datas[slot] = data
+    this.ints[slot * 4] = version
+    this.longs[slot * 6 + 1] = zxid
+    this.longs[slot * 6 + 4] = time
+  }
+  setCversion(slot: number, cversion: number): void {
+    this.ints[slot * 4 + 1] = cversion
+  }
+  setAversion(slot: number, aversion: number): void {
+    this.ints[slot * 4 + 2] = aversion
+  }
+  setPzxid(slot: number, zxid: bigint): void {
+    this.longs[slot * 6 + 2] = zxid
+  }
+
+  // ---------------------------------------------------------------- acl, digests, data, children
+
+  aclId(slot: number): number {
+    return this.ints[slot * 4 + 3] as number
+  }
+  setAclId(slot: number, aclId: number): void {
+    this.ints[slot * 4 + 3] = aclId
+  }
+
+  pathDataCrc(slot: number): number {
+    return this.crcs[slot * 2] as number
+  }
+  digest(slot: number): number {
+    return this.crcs[slot * 2 + 1] as number
+  }
+  setDigests(slot: number, pathDataCrc: number, digest: number): void {
+    this.crcs[slot * 2] = pathDataCrc
+    this.crcs[slot * 2 + 1] = digest
+  }
+
+  /** The data as a latin1 string (one char per byte), or null. */
+  dataString(slot: number): string | null {
+    return this.datas[slot] as string | null
+  }
+  /** Quota stats change a node's data without a txn of their own (as Apache's updateQuotaStat). */
+  replaceData(slot: number, data: string | null): void {
+    this.datas[slot] = data
+  }
+  dataLength(slot: number): number {
+    return this.datas[slot]?.length ?? 0
+  }
+
+  /** Full paths of the children, in creation order; undefined for a leaf. */
+  children(slot: number): ReadonlySet<string> | undefined {
+    return this.kids[slot]
+  }
+  childCount(slot: number): number {
+    return this.kids[slot]?.size ?? 0
+  }
+  addChild(slot: number, childPath: string): void {
+    let set = this.kids[slot]
+    if (set === undefined) {
+      set = new Set()
+      this.kids[slot] = set
+    }
+    set.add(childPath)
+  }
+  removeChild(slot: number, childPath: string): boolean {
+    const set = this.kids[slot]
+    if (set === undefined || !set.delete(childPath)) return false
+    if (set.size === 0) this.kids[slot] = undefined
+    return true
+  }
+}
