@@ -1,5 +1,7 @@
-// Public API of @zoo/consensus. The core (src/core) and simulator (src/sim) are filled in by
-// the "core" work; storage/transport/member are exported here once they exist.
-export const CONSENSUS_SKELETON = true
+// Public API of @zoo/consensus: the pure core (Peer, messages), the simulator, and the storage
+// and transport adapters a member drives it with.
+export * from './core/index.js'
+// storage/ has a structurally identical Snapshot; the core's name wins.
+export type { Snapshot } from './core/types.js'
 export * from './storage/index.js'
 export * from './transport/index.js'

@@ -1,0 +1,185 @@
+// Fast Leader Election as ZooKeeper runs it: a looking voter proposes itself, adopts any better
+// vote (peerEpoch, then zxid, then server id), re-broadcasts, and once a quorum of voters holds
+// its proposal waits `electionFinalizeTicks` for a better one before concluding. Reports from
+// members that already follow or lead let a newcomer (or an observer) join an existing leader.
+// Safety never rests on this module: discovery (a quorum acknowledging a new epoch) and the
+// leader's refusal of followers ahead of it do. Election only has to pick a good candidate.
+import type { PeerConfig } from './config.js'
+import type { Notification } from './messages.js'
+import type { Role } from './types.js'
+import { isQuorum } from './quorum.js'
+
+export interface Vote {
+  readonly leader: number
+  readonly zxid: bigint
+  readonly peerEpoch: number
+}
+
+/** a is strictly better than b: higher peerEpoch, then higher zxid, then higher server id. */
+export function betterVote(a: Vote, b: Vote): boolean {
+  if (a.peerEpoch !== b.peerEpoch) return a.peerEpoch > b.peerEpoch
+  if (a.zxid !== b.zxid) return a.zxid > b.zxid
+  return a.leader > b.leader
+}
+
+export function sameVote(a: Vote, b: Vote): boolean {
+  return a.leader === b.leader && a.zxid === b.zxid && a.peerEpoch === b.peerEpoch
+}
+
+export interface ElectionHost {
+  readonly config: PeerConfig
+  now(): number
+  /** To every voter but this peer. */
+  broadcast(n: Notification): void
+  send(to: number, n: Notification): void
+}
+
+export interface Elected {
+  readonly vote: Vote
+  readonly round: number
+}
+
+interface Report {
+  readonly vote: Vote
+  readonly round: number
+  readonly state: Role
+}
+
+export class Election {
+  private proposal: Vote | undefined
+  /** Votes of this round, by voter (this peer's own included). */
+  private readonly votes = new Map<number, Report>()
+  /** Latest report of each voter that already follows or leads, whatever its round. */
+  private readonly settled = new Map<number, Report>()
+  private finalizeAtTick: number | undefined
+  private finalizing: Vote | undefined
+  private nextResendTick = 0
+
+  /** `selfVote` is undefined for an observer, which never proposes anyone. */
+  constructor(
+    private readonly host: ElectionHost,
+    private roundNumber: number,
+    private readonly selfVote: Vote | undefined,
+  ) {
+    this.proposal = selfVote
+  }
+
+  get round(): number {
+    return this.roundNumber
+  }
+
+  start(): Elected | undefined {
+    this.recordOwn()
+    this.announce()
+    return this.evaluate()
+  }
+
+  notification(): Notification {
+    const p = this.proposal
+    return { type: 'notification', state: 'looking', leader: p?.leader ?? 0, zxid: p?.zxid ?? 0n, round: this.roundNumber, peerEpoch: p?.peerEpoch ?? 0 }
+  }
+
+  onTick(): Elected | undefined {
+    const now = this.host.now()
+    if (now >= this.nextResendTick) this.announce()
+    if (this.finalizeAtTick !== undefined && now >= this.finalizeAtTick) return this.evaluate(true)
+    return undefined
+  }
+
+  onNotification(from: number, n: Notification): Elected | undefined {
+    const voters = this.host.config.voters
+    if (!voters.includes(from)) {
+      // An observer asking who leads: answer, never count it.
+      this.host.send(from, this.notification())
+      return undefined
+    }
+    const vote: Vote = { leader: n.leader, zxid: n.zxid, peerEpoch: n.peerEpoch }
+    const valid = voters.includes(n.leader)
+    if (n.state === 'looking') return valid ? this.onLooking(from, n, vote) : undefined
+    if (!valid) return undefined
+    return this.onSettled(from, { vote, round: n.round, state: n.state })
+  }
+
+  private onLooking(from: number, n: Notification, vote: Vote): Elected | undefined {
+    // It is looking again: whatever it reported while following no longer holds.
+    this.settled.delete(from)
+    if (n.round > this.roundNumber) {
+      this.roundNumber = n.round
+      this.votes.clear()
+      this.proposal = this.selfVote !== undefined && !betterVote(vote, this.selfVote) ? this.selfVote : this.adoptable(vote)
+      this.recordOwn()
+      this.announce()
+    } else if (n.round < this.roundNumber) {
+      // Help a peer of an older round catch up.
+      this.host.send(from, this.notification())
+      return undefined
+    } else if (this.selfVote !== undefined && this.proposal !== undefined && betterVote(vote, this.proposal)) {
+      this.proposal = vote
+      this.recordOwn()
+      this.announce()
+    }
+    this.votes.set(from, { vote, round: n.round, state: 'looking' })
+    return this.evaluate()
+  }
+
+  /** Observers only ever follow what voters report; voters adopt votes. */
+  private adoptable(vote: Vote): Vote | undefined {
+    return this.selfVote === undefined ? undefined : vote
+  }
+
+  private onSettled(from: number, report: Report): Elected | undefined {
+    if (report.round === this.roundNumber) {
+      this.votes.set(from, report)
+      if (this.agreeing(this.votes, report.vote, undefined) && this.leaderConfirmed(this.votes, report)) {
+        return { vote: report.vote, round: this.roundNumber }
+      }
+    }
+    this.settled.set(from, report)
+    if (this.agreeing(this.settled, report.vote, report.round) && this.leaderConfirmed(this.settled, report)) {
+      this.roundNumber = report.round
+      return { vote: report.vote, round: report.round }
+    }
+    return undefined
+  }
+
+  /** A leader other than us must itself report LEADING; a vote for us must be of our round. */
+  private leaderConfirmed(reports: ReadonlyMap<number, Report>, report: Report): boolean {
+    if (report.vote.leader === this.host.config.id) return report.round === this.roundNumber
+    return reports.get(report.vote.leader)?.state === 'leading'
+  }
+
+  private agreeing(reports: ReadonlyMap<number, Report>, vote: Vote, round: number | undefined): boolean {
+    const holders = new Set<number>()
+    for (const [id, r] of reports) if (sameVote(r.vote, vote) && (round === undefined || r.round === round)) holders.add(id)
+    return isQuorum(this.host.config.voters, holders)
+  }
+
+  private recordOwn(): void {
+    if (this.proposal !== undefined) this.votes.set(this.host.config.id, { vote: this.proposal, round: this.roundNumber, state: 'looking' })
+  }
+
+  private announce(): void {
+    this.host.broadcast(this.notification())
+    this.nextResendTick = this.host.now() + this.host.config.electionResendTicks
+  }
+
+  /**
+   * Concludes once a quorum holds our proposal and no better vote arrived during the finalize
+   * wait. `deadline` is true when called because the wait elapsed.
+   */
+  private evaluate(deadline = false): Elected | undefined {
+    const p = this.proposal
+    if (p === undefined || !this.agreeing(this.votes, p, this.roundNumber)) {
+      this.finalizeAtTick = undefined
+      return undefined
+    }
+    if (this.finalizing === undefined || !sameVote(this.finalizing, p)) {
+      // A new proposal restarts the wait for a better vote.
+      this.finalizing = p
+      this.finalizeAtTick = this.host.now() + this.host.config.electionFinalizeTicks
+      deadline = false
+    }
+    if (deadline || this.host.config.electionFinalizeTicks === 0) return { vote: p, round: this.roundNumber }
+    return undefined
+  }
+}

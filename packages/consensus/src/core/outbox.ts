@@ -1,0 +1,157 @@
+// Accumulates the next Ready: writes to persist (merged so that the caller's disk sees them in a
+// valid order), messages to send (consecutive proposals, commits and informs to one learner are
+// merged into one message: the batch of a group commit), committed entries and the rest.
+import type { LinkMessage } from './messages.js'
+import type { BarrierOutcome, Entry, Outbound, PersistOps, Received, Snapshot } from './types.js'
+import { entriesBytes } from './messages.js'
+
+export interface Batch {
+  persist: PersistOps
+  hasPersist: boolean
+  messages: Outbound[]
+  committed: Entry[]
+  restore: Snapshot | undefined
+  barriers: BarrierOutcome[]
+  received: Received[]
+  /** Index in `messages` of the last message to each destination. */
+  lastTo: Map<number, number>
+}
+
+function emptyBatch(): Batch {
+  return {
+    persist: { append: [] },
+    hasPersist: false,
+    messages: [],
+    committed: [],
+    restore: undefined,
+    barriers: [],
+    received: [],
+    lastTo: new Map(),
+  }
+}
+
+function batchIsEmpty(b: Batch): boolean {
+  return !b.hasPersist && b.messages.length === 0 && b.committed.length === 0 && b.restore === undefined && b.barriers.length === 0 && b.received.length === 0
+}
+
+export interface MergeLimits {
+  readonly maxEntriesPerMessage: number
+  readonly maxBatchBytes: number
+}
+
+export class Outbox {
+  private current = emptyBatch()
+  /** Set by split(): later writes land in the Ready after this one (unsafe test faults only). */
+  private next: Batch | undefined
+
+  private get target(): Batch {
+    return this.next ?? this.current
+  }
+
+  isEmpty(): boolean {
+    return batchIsEmpty(this.current) && (this.next === undefined || batchIsEmpty(this.next))
+  }
+
+  /** Hands out the current batch; a split-off batch becomes the current one. */
+  take(): Batch {
+    const out = this.current
+    this.current = this.next ?? emptyBatch()
+    this.next = undefined
+    return out
+  }
+
+  /** Everything written from now on goes to the Ready after the current one. */
+  split(): void {
+    this.next ??= emptyBatch()
+  }
+
+  send(to: number, message: Outbound['message']): void {
+    push(this.target, to, message)
+  }
+
+  /** Sends in the current Ready even after split() (the "ACK before fsync" fault). */
+  sendInCurrent(to: number, message: Outbound['message']): void {
+    push(this.current, to, message)
+  }
+
+  /**
+   * Folds entries (or a newer commit zxid) into the last message to `to` when it is of the same
+   * type on the same link and stays within the limits. Returns false when a new message is needed.
+   */
+  tryMerge(
+    to: number,
+    link: number,
+    body: { type: 'proposal' | 'inform'; entries: readonly Entry[] } | { type: 'commit' | 'ack'; zxid: bigint },
+    limits: MergeLimits,
+  ): boolean {
+    const b = this.target
+    const index = b.lastTo.get(to)
+    if (index === undefined) return false
+    const prev = b.messages[index]!.message as LinkMessage
+    if (prev.type !== body.type || prev.link !== link) return false
+    if (!('entries' in body)) {
+      b.messages[index] = { to, message: { ...prev, zxid: body.zxid } as LinkMessage }
+      return true
+    }
+    const old = (prev as { entries: readonly Entry[] }).entries
+    if (old.length + body.entries.length > limits.maxEntriesPerMessage) return false
+    if (entriesBytes(old) + entriesBytes(body.entries) > limits.maxBatchBytes) return false
+    b.messages[index] = { to, message: { ...prev, entries: [...old, ...body.entries] } as LinkMessage }
+    return true
+  }
+
+  persistSnapshot(snapshot: Snapshot): void {
+    const p = this.target.persist
+    p.snapshot = snapshot
+    p.append = p.append.filter((e) => e.zxid > snapshot.zxid)
+    this.target.hasPersist = true
+  }
+
+  persistTruncate(afterZxid: bigint): void {
+    const p = this.target.persist
+    p.append = p.append.filter((e) => e.zxid <= afterZxid)
+    p.truncateAfterZxid = p.truncateAfterZxid === undefined || afterZxid < p.truncateAfterZxid ? afterZxid : p.truncateAfterZxid
+    this.target.hasPersist = true
+  }
+
+  persistAppend(entry: Entry): void {
+    this.target.persist.append.push(entry)
+    this.target.hasPersist = true
+  }
+
+  persistAcceptedEpoch(epoch: number): void {
+    this.target.persist.acceptedEpoch = epoch
+    this.target.hasPersist = true
+  }
+
+  /** Lands in the current Ready even after split() (the "currentEpoch before txns" fault). */
+  persistCurrentEpoch(epoch: number, inCurrent = false): void {
+    const b = inCurrent ? this.current : this.target
+    b.persist.currentEpoch = epoch
+    b.hasPersist = true
+  }
+
+  commit(entries: readonly Entry[]): void {
+    this.target.committed.push(...entries)
+  }
+
+  restore(snapshot: Snapshot): void {
+    const b = this.target
+    b.restore = snapshot
+    // Entries committed earlier in this batch are covered by the snapshot.
+    b.committed = b.committed.filter((e) => e.zxid > snapshot.zxid)
+  }
+
+  barrier(outcome: BarrierOutcome): void {
+    this.target.barriers.push(outcome)
+  }
+
+  receive(r: Received): void {
+    this.target.received.push(r)
+  }
+}
+
+function push(b: Batch, to: number, message: Outbound['message']): void {
+  b.lastTo.set(to, b.messages.length)
+  b.messages.push({ to, message })
+}
