@@ -8,6 +8,18 @@ const TWO_POW_32 = 4294967296
 const DEFAULT_INITIAL_BYTES = 256
 const FRAME_PREFIX_BYTES = 4
 
+/** Stores the low 32 bits of n big-endian (typed-array stores wrap modulo 256). */
+function putInt32(buf: Buffer, at: number, n: number): void {
+  buf[at] = n >>> 24
+  buf[at + 1] = n >>> 16
+  buf[at + 2] = n >>> 8
+  buf[at + 3] = n
+}
+
+function getInt32(buf: Buffer, at: number): number {
+  return ((buf[at] as number) << 24) | ((buf[at + 1] as number) << 16) | ((buf[at + 2] as number) << 8) | (buf[at + 3] as number)
+}
+
 export type WriteItem<T> = (w: JuteWriter, item: T) => void
 export type ReadItem<T> = (r: JuteReader) => T
 
@@ -70,18 +82,20 @@ export class JuteWriter {
   }
 
   int(n: number): void {
+    if (n !== (n | 0)) throw new RangeError(`int out of range: ${n}`)
     this.reserve(4)
-    this.offset = this.buf.writeInt32BE(n, this.offset)
+    putInt32(this.buf, this.offset, n)
+    this.offset += 4
   }
 
   long(v: bigint): void {
     this.reserve(8)
     const n = Number(v)
-    if (Number.isSafeInteger(n)) {
-      // Number arithmetic avoids the BigInt allocations of writeBigInt64BE for the common case.
+    if (n <= Number.MAX_SAFE_INTEGER && n >= -Number.MAX_SAFE_INTEGER) {
+      // Exact in a double: Number arithmetic avoids writeBigInt64BE's BigInt allocations.
       const hi = Math.floor(n / TWO_POW_32)
-      this.buf.writeInt32BE(hi, this.offset)
-      this.buf.writeUInt32BE(n - hi * TWO_POW_32, this.offset + 4)
+      putInt32(this.buf, this.offset, hi)
+      putInt32(this.buf, this.offset + 4, n - hi * TWO_POW_32)
       this.offset += 8
     } else {
       this.offset = this.buf.writeBigInt64BE(v, this.offset)
@@ -96,7 +110,8 @@ export class JuteWriter {
   buffer(b: Uint8Array | null): void {
     if (b === null) return this.int(NULL_LENGTH)
     this.reserve(4 + b.length)
-    this.offset = this.buf.writeInt32BE(b.length, this.offset)
+    putInt32(this.buf, this.offset, b.length)
+    this.offset += 4
     this.buf.set(b, this.offset)
     this.offset += b.length
   }
@@ -106,7 +121,7 @@ export class JuteWriter {
     // UTF-8 needs at most 3 bytes per UTF-16 unit; reserve that, then write and backfill the length.
     this.reserve(4 + s.length * 3)
     const bytes = this.buf.write(s, this.offset + 4, 'utf8')
-    this.buf.writeInt32BE(bytes, this.offset)
+    putInt32(this.buf, this.offset, bytes)
     this.offset += 4 + bytes
   }
 
@@ -173,15 +188,15 @@ export class JuteReader {
 
   int(): number {
     this.need(4, 'int')
-    const v = this.buf.readInt32BE(this.offset)
+    const v = getInt32(this.buf, this.offset)
     this.offset += 4
     return v
   }
 
   long(): bigint {
     this.need(8, 'long')
-    const hi = this.buf.readInt32BE(this.offset)
-    const lo = this.buf.readUInt32BE(this.offset + 4)
+    const hi = getInt32(this.buf, this.offset)
+    const lo = getInt32(this.buf, this.offset + 4) >>> 0
     this.offset += 8
     // |hi| < 2^21 keeps hi * 2^32 + lo exact in a double: one BigInt conversion instead of three.
     if (hi < 0x200000 && hi >= -0x200000) return BigInt(hi * TWO_POW_32 + lo)

@@ -115,7 +115,7 @@ function multiList<T extends { type: number }>(table: object, what: string, head
       for (let h = MultiHeader.decode(r); !h.done; h = MultiHeader.decode(r)) {
         const codec = codecFor(table, h.type)
         if (codec === undefined) throw new ProtocolError('malformed', `${what} type ${h.type} in a multi`, { offset: r.offset, opcode: h.type })
-        items.push({ ...codec.decode(r), type: h.type } as T)
+        items.push({ type: h.type, ...codec.decode(r) } as T)
       }
       return items
     },
@@ -252,7 +252,7 @@ export function decodeRequest(body: Buffer, options?: JuteReaderOptions): Decode
     throw new ProtocolError('unknown-opcode', `request type ${header.type}`, { offset: 4, xid: header.xid, opcode: header.type })
   }
   try {
-    const request = { ...codec.decode(r), type: header.type } as Request
+    const request = { type: header.type, ...codec.decode(r) } as Request
     r.done()
     return { header, request }
   } catch (e) {
