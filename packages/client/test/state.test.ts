@@ -1,0 +1,96 @@
+import t from 'tap'
+import { SessionState } from '../src/state.js'
+
+const password = Buffer.alloc(16, 7)
+const handshake = (sessionId: bigint, timeoutMs = 9_000, readOnly = false) => ({ timeoutMs, sessionId, password, readOnly })
+
+t.test('first handshake: connected, with the negotiated timeout', async (t) => {
+  const s = new SessionState(true)
+  t.equal(s.state, 'connecting')
+  t.same(s.connectRequestSession(), { sessionId: 0n, password: Buffer.alloc(16) }, 'asks for a new session')
+  const outcome = s.handshake(handshake(0x42n), 100)
+  t.same(outcome, { kind: 'established', state: 'connected', newSession: true })
+  t.equal(s.sessionId, 0x42n)
+  t.equal(s.negotiatedTimeoutMs, 9_000)
+  t.same(s.connectRequestSession(), { sessionId: 0x42n, password })
+  t.ok(s.live)
+})
+
+t.test('a drop suspends at once; a reconnect within the deadline keeps the session', async (t) => {
+  const s = new SessionState(true)
+  s.handshake(handshake(0x42n), 0)
+  s.heard(1_000, 5n)
+  t.equal(s.connectionLost(), 'suspended')
+  t.equal(s.connectionLost(), undefined, 'reported once')
+  t.equal(s.expiryDeadlineMs, 10_000, 'deadline = newest acknowledged send + negotiated timeout')
+  t.equal(s.tick(9_999), undefined)
+  t.same(s.handshake(handshake(0x42n), 9_500), { kind: 'established', state: 'reconnected', newSession: false })
+  t.equal(s.expiryDeadlineMs, undefined)
+  t.equal(s.tick(50_000), undefined, 'no deadline while connected')
+})
+
+t.test('the local deadline expires a suspended session, never earlier than the server could', async (t) => {
+  const s = new SessionState(true)
+  s.handshake(handshake(0x42n, 3_000), 0)
+  s.heard(2_000, 9n)
+  s.heard(1_500, 8n) // an older send answered later does not move the deadline back
+  s.connectionLost()
+  t.equal(s.expiryDeadlineMs, 5_000)
+  t.equal(s.tick(4_999), undefined)
+  t.equal(s.tick(5_000), 'expired')
+  t.equal(s.state, 'expired')
+  t.equal(s.sessionId, 0n, 'the next handshake asks for a new session')
+  t.equal(s.lastZxidSeen, 9n, 'lastZxidSeen survives the expiry')
+  t.equal(s.generation, 1)
+  t.same(s.handshake(handshake(0x43n), 6_000), { kind: 'established', state: 'connected', newSession: true })
+  t.equal(s.lastZxidSeen, 9n)
+})
+
+t.test('the server says expired on reconnect', async (t) => {
+  const s = new SessionState(true)
+  s.handshake(handshake(0x42n), 0)
+  s.connectionLost()
+  t.same(s.handshake(handshake(0n, 0), 100), { kind: 'expired', state: 'expired' })
+  t.notOk(s.terminal, 'renewing clients go on')
+  const final = new SessionState(false)
+  final.handshake(handshake(0x42n), 0)
+  final.connectionLost()
+  final.handshake(handshake(0n, 0), 100)
+  t.ok(final.terminal, 'without renewal, expired is final')
+  t.equal(final.handshake(handshake(0x44n), 200).kind, 'rejected')
+})
+
+t.test('nonsense handshakes are rejected, not believed', async (t) => {
+  const s = new SessionState(true)
+  t.equal(s.handshake(handshake(0n, 0), 0).kind, 'rejected', 'no session to expire')
+  s.handshake(handshake(0x42n), 0)
+  s.connectionLost()
+  t.equal(s.handshake(handshake(0x99n), 0).kind, 'rejected', 'another session id on a reconnect')
+  t.equal(s.sessionId, 0x42n)
+})
+
+t.test('read-only servers, resumed sessions, auth failure, close', async (t) => {
+  const ro = new SessionState(true)
+  t.same(ro.handshake(handshake(0x1n, 9_000, true), 0), { kind: 'established', state: 'readOnly', newSession: true })
+  t.equal(ro.connectionLost(), 'suspended', 'read-only is live too')
+  const resumed = new SessionState(true, { id: 0x77n, password })
+  t.same(resumed.connectRequestSession(), { sessionId: 0x77n, password })
+  t.equal(resumed.handshake(handshake(0x77n), 0).kind, 'established')
+  t.equal(resumed.authFailed(), 'authFailed')
+  t.ok(resumed.terminal)
+  t.equal(resumed.authFailed(), undefined)
+  t.equal(resumed.tick(1e9), undefined)
+  const closing = new SessionState(true)
+  t.equal(closing.close(), 'closed')
+  t.equal(closing.close(), undefined)
+  t.equal(closing.handshake(handshake(0x1n), 0).kind, 'rejected')
+})
+
+t.test('lastZxidSeen only moves forward', async (t) => {
+  const s = new SessionState(true)
+  s.heard(0, 10n)
+  s.heard(0, -1n)
+  s.heard(0, 0n)
+  s.heard(0, 7n)
+  t.equal(s.lastZxidSeen, 10n)
+})

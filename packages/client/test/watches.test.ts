@@ -1,0 +1,111 @@
+import t from 'tap'
+import { EventType } from '@zoo/protocol'
+import { WatchRegistry, type PersistentWatchEvent, type WatchEvent } from '../src/watches.js'
+
+function recorder<E>() {
+  const events: E[] = []
+  const callback = (event: E) => void events.push(event)
+  return { events, callback }
+}
+
+function run(deliveries: [(event: never) => void, unknown][]): void {
+  for (const [callback, event] of deliveries) (callback as (e: unknown) => void)(event)
+}
+
+t.test('one-shot watches fire once, on the events of their kind', async (t) => {
+  const w = new WatchRegistry()
+  const data = recorder<WatchEvent>()
+  const child = recorder<WatchEvent>()
+  const exist = recorder<WatchEvent>()
+  w.addOneShot('data', '/a', data.callback)
+  w.addOneShot('child', '/a', child.callback)
+  w.addOneShot('exist', '/b', exist.callback)
+  run(w.notify(EventType.NodeChildrenChanged, '/a'))
+  t.same(child.events, [{ type: 'childrenChanged', path: '/a' }])
+  t.same(data.events, [], 'a child event does not fire a data watch')
+  run(w.notify(EventType.NodeDataChanged, '/a'))
+  run(w.notify(EventType.NodeDataChanged, '/a'))
+  t.same(data.events, [{ type: 'dataChanged', path: '/a' }], 'once')
+  run(w.notify(EventType.NodeCreated, '/b'))
+  t.same(exist.events, [{ type: 'created', path: '/b' }])
+  t.equal(w.size, 0)
+})
+
+t.test('a delete fires data, exist and child watches of the node', async (t) => {
+  const w = new WatchRegistry()
+  const r = recorder<WatchEvent>()
+  w.addOneShot('data', '/a', r.callback)
+  w.addOneShot('child', '/a', r.callback)
+  const other = recorder<WatchEvent>()
+  w.addOneShot('child', '/a', other.callback)
+  run(w.notify(EventType.NodeDeleted, '/a'))
+  t.same(r.events, [{ type: 'deleted', path: '/a' }], 'one callback registered twice is called once')
+  t.same(other.events, [{ type: 'deleted', path: '/a' }])
+})
+
+t.test('persistent watches stay; recursive ones see descendants but no child events', async (t) => {
+  const w = new WatchRegistry()
+  const p = recorder<PersistentWatchEvent>()
+  const rec = recorder<PersistentWatchEvent>()
+  const root = recorder<PersistentWatchEvent>()
+  t.equal(w.addPersistent('/a', false, p.callback), true, 'first on the path: send addWatch')
+  t.equal(w.addPersistent('/a', false, recorder<PersistentWatchEvent>().callback), false, 'second: the server already has it')
+  w.addPersistent('/a', true, rec.callback)
+  w.addPersistent('/', true, root.callback)
+  run(w.notify(EventType.NodeDataChanged, '/a'))
+  run(w.notify(EventType.NodeChildrenChanged, '/a'))
+  run(w.notify(EventType.NodeCreated, '/a/b/c'))
+  run(w.notify(EventType.NodeDeleted, '/a'))
+  run(w.notify(EventType.NodeCreated, '/ab'))
+  t.same(p.events.map((e) => e.type), ['dataChanged', 'childrenChanged', 'deleted'])
+  t.same(rec.events, [{ type: 'dataChanged', path: '/a' }, { type: 'created', path: '/a/b/c' }, { type: 'deleted', path: '/a' }], '/ab is not under /a')
+  t.equal(root.events.length, 4, 'a recursive watch on / sees everything but child events')
+})
+
+t.test('snapshot lists what to re-register; expiry tells one-shot watchers and keeps persistent ones', async (t) => {
+  const w = new WatchRegistry()
+  const r = recorder<WatchEvent>()
+  w.addOneShot('data', '/d', r.callback)
+  w.addOneShot('exist', '/e', r.callback)
+  w.addOneShot('child', '/c', r.callback)
+  w.addOneShot('child', '/d', r.callback)
+  const p = recorder<PersistentWatchEvent>()
+  w.addPersistent('/p', false, p.callback)
+  w.addPersistent('/r', true, p.callback)
+  t.same(w.snapshot(), { data: ['/d'], exist: ['/e'], child: ['/c', '/d'], persistent: ['/p'], recursive: ['/r'] })
+  run(w.resync('reconnected'))
+  t.same(p.events, [{ type: 'resync', path: '/p', reason: 'reconnected' }, { type: 'resync', path: '/r', reason: 'reconnected' }])
+  run(w.sessionExpired())
+  t.same(r.events.map((e) => `${e.type} ${e.path}`).sort(), ['sessionExpired /c', 'sessionExpired /d', 'sessionExpired /e'], 'each callback once per path')
+  t.same(w.snapshot(), { data: [], exist: [], child: [], persistent: ['/p'], recursive: ['/r'] })
+})
+
+t.test('removing watches', async (t) => {
+  const w = new WatchRegistry()
+  const a = recorder<WatchEvent>()
+  const b = recorder<WatchEvent>()
+  w.addOneShot('data', '/x', a.callback)
+  w.addOneShot('data', '/x', b.callback)
+  w.addOneShot('child', '/x', a.callback)
+  let result = w.removeOneShot('/x', 'data', a.callback)
+  t.equal(result.removed, 1)
+  t.equal(result.serverToo, false, 'b still watches the data of /x')
+  run(result.deliveries)
+  t.same(a.events, [{ type: 'removed', path: '/x' }])
+  result = w.removeOneShot('/x', 'data')
+  t.equal(result.serverToo, true)
+  result = w.removeOneShot('/x', 'any')
+  t.equal(result.removed, 1, 'the child watch')
+  t.equal(w.removeOneShot('/x', 'any').removed, 0)
+  const p = recorder<PersistentWatchEvent>()
+  w.addOneShot('data', '/y', a.callback)
+  w.addPersistent('/y', false, p.callback)
+  t.equal(w.removeOneShot('/y', 'data').serverToo, false, 'the server slot also holds the persistent watch')
+  t.equal(w.removePersistent('/y', false, p.callback), true, 'nothing left on /y')
+  t.equal(w.removePersistent('/y', false, p.callback), false, 'already gone')
+  w.addPersistent('/z', true, p.callback)
+  w.addOneShot('data', '/z', a.callback)
+  t.equal(w.removePersistent('/z', true, p.callback), false, 'a one-shot watch remains on /z')
+  w.clear()
+  t.equal(w.size, 0)
+})
