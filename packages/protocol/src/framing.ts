@@ -110,3 +110,23 @@ export function encodeFrame(body: Uint8Array): Buffer {
   frame.set(body, LENGTH_BYTES)
   return frame
 }
+
+/** The four-letter words Apache 3.8 knows (server.command.FourLetterCommands). */
+export const FOUR_LETTER_WORDS = [
+  'conf', 'cons', 'crst', 'dirs', 'dump', 'envi', 'gtmk', 'hash', 'isro', 'mntr', 'ruok', 'srst', 'srvr', 'stat', 'stmk',
+  'wchc', 'wchp', 'wchs',
+] as const
+export type FourLetterWord = (typeof FOUR_LETTER_WORDS)[number]
+const fourLetterWords = new Set<string>(FOUR_LETTER_WORDS)
+
+/**
+ * Apache reads a connection's first 4 bytes as a frame length, but first checks whether they spell
+ * a known four-letter word (NIOServerCnxn.checkFourLetterWord); as lengths they would all be far
+ * over the frame limit. A server calls this on those bytes before feeding FrameDecoder.
+ * (`stmk` is followed by an 8-byte trace mask.)
+ */
+export function fourLetterWordOf(firstBytes: Uint8Array): FourLetterWord | undefined {
+  if (firstBytes.length < LENGTH_BYTES) return undefined
+  const word = Buffer.from(firstBytes.buffer, firstBytes.byteOffset, LENGTH_BYTES).toString('latin1')
+  return fourLetterWords.has(word) ? (word as FourLetterWord) : undefined
+}

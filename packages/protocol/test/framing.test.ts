@@ -1,6 +1,6 @@
 import fc from 'fast-check'
 import t from 'tap'
-import { DEFAULT_MAX_FRAME_BYTES, FrameDecoder, encodeFrame } from '../src/index.js'
+import { DEFAULT_MAX_FRAME_BYTES, FOUR_LETTER_WORDS, FrameDecoder, encodeFrame, fourLetterWordOf } from '../src/index.js'
 import { throwsProtocolError } from './helpers.js'
 
 function lengthPrefix(n: number): Buffer {
@@ -81,4 +81,16 @@ t.test('empty frames, Uint8Array chunks and zero-copy views', async (t) => {
 
 t.test('encodeFrame prefixes the length', async (t) => {
   t.equal(encodeFrame(Buffer.from('hi')).toString('hex'), '000000026869')
+})
+
+t.test('four-letter words are recognised from a connection\'s first bytes', async (t) => {
+  t.equal(fourLetterWordOf(Buffer.from('ruok')), 'ruok')
+  t.equal(fourLetterWordOf(Buffer.from('srvr\n')), 'srvr')
+  t.equal(fourLetterWordOf(Buffer.from('mntr')), 'mntr')
+  t.equal(fourLetterWordOf(Buffer.from('ruo')), undefined, 'not yet 4 bytes')
+  t.equal(fourLetterWordOf(Buffer.from('nope')), undefined)
+  t.equal(fourLetterWordOf(lengthPrefix(44)), undefined, 'a ConnectRequest length')
+  for (const word of FOUR_LETTER_WORDS) {
+    t.ok(Buffer.from(word).readInt32BE(0) > DEFAULT_MAX_FRAME_BYTES, `${word} as a length is over the frame limit`)
+  }
 })
