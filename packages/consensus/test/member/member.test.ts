@@ -1,0 +1,128 @@
+import t from 'tap'
+import { freePort, tempDir, waitFor } from '@zoo/testkit'
+import { Member, MemberError, type StateMachine } from '../../src/member.js'
+import type { Entry, Snapshot } from '../../src/core/types.js'
+import type { PeerAddress } from '../../src/transport/index.js'
+
+type Teardown = { teardown: (fn: () => unknown) => void }
+const text = new TextDecoder()
+const bytes = (s: string) => new TextEncoder().encode(s)
+
+/** The test application: the applied payloads, in order; a snapshot is them joined by newlines. */
+class AppliedList implements StateMachine {
+  applied: string[] = []
+  apply(entry: Entry): void {
+    this.applied.push(text.decode(entry.payload))
+  }
+  restore(snapshot: Snapshot | undefined): void {
+    this.applied = snapshot === undefined || snapshot.data.length === 0 ? [] : text.decode(snapshot.data).split('\n')
+  }
+  snapshot(): Uint8Array {
+    return bytes(this.applied.join('\n'))
+  }
+}
+
+interface Node {
+  id: number
+  dir: string
+  app: AppliedList
+  member: Member | undefined
+}
+
+async function ensemble(t: Teardown, ids: number[], extra: { snapshotEveryEntries?: number } = {}) {
+  const addresses = new Map<number, PeerAddress>()
+  for (const id of ids) addresses.set(id, { host: '127.0.0.1', port: await freePort() })
+  const nodes = new Map<number, Node>()
+  for (const id of ids) {
+    const dir = tempDir(`zoo-member-${id}`)
+    t.teardown(dir.remove)
+    nodes.set(id, { id, dir: dir.path, app: new AppliedList(), member: undefined })
+  }
+  const start = async (id: number) => {
+    const node = nodes.get(id)!
+    node.app = new AppliedList()
+    node.member = await Member.start({
+      id,
+      voters: ids,
+      addresses,
+      dataDir: node.dir,
+      stateMachine: node.app,
+      tickMs: 50,
+      logger: () => undefined,
+      ...extra,
+    })
+    return node.member
+  }
+  const stop = async (id: number) => {
+    await nodes.get(id)!.member?.close()
+    nodes.get(id)!.member = undefined
+  }
+  t.teardown(async () => {
+    for (const id of ids) await stop(id)
+  })
+  for (const id of ids) await start(id)
+  const leader = async (excluding: number[] = []) =>
+    waitFor(
+      async () => {
+        for (const node of nodes.values()) {
+          const status = node.member?.status()
+          if (status?.role === 'leading' && status.serving && !excluding.includes(node.id)) return node
+        }
+        return undefined
+      },
+      10_000,
+      'an established leader',
+    )
+  return { nodes, start, stop, leader }
+}
+
+const same = (a: string[], b: string[]) => a.length === b.length && a.every((x, i) => x === b[i])
+
+t.test('three members elect, commit with group commit, fail over and catch up a restarted member', async (t) => {
+  const { nodes, start, stop, leader } = await ensemble(t, [1, 2, 3])
+  const first = await leader()
+  const proposals = Array.from({ length: 600 }, (_, i) => first.member!.propose(bytes(`a${i}`)))
+  const zxids = await Promise.all(proposals)
+  t.ok(zxids.every((z, i) => i === 0 || z > zxids[i - 1]!), 'zxids increase in proposal order')
+  const stats = first.member!.stats
+  t.ok(stats.logFsyncs < 300, `group commit: ${stats.loggedRecords} records in ${stats.logFsyncs} log fsyncs on the leader`)
+
+  const follower = [...nodes.values()].find((n) => n !== first)!
+  await t.rejects(follower.member!.propose(bytes('x')), { code: 'not-leader' })
+  await waitFor(async () => [...nodes.values()].every((n) => n.app.applied.length === 600), 10_000, 'all applied')
+  for (const node of nodes.values()) t.ok(same(node.app.applied, first.app.applied), `member ${node.id} applied the same sequence`)
+
+  await stop(first.id)
+  const second = await leader([first.id])
+  t.not(second.id, first.id)
+  await Promise.all(Array.from({ length: 100 }, (_, i) => second.member!.propose(bytes(`b${i}`))))
+  t.equal(second.app.applied.length, 700, 'nothing committed was lost in the failover')
+
+  await start(first.id)
+  await waitFor(async () => first.app.applied.length === 700, 10_000, 'the restarted member catches up')
+  t.ok(same(first.app.applied, second.app.applied))
+  t.equal(first.member!.status().leader, second.id)
+})
+
+t.test('snapshots compact the log; a member that missed them catches up by SNAP', async (t) => {
+  const { nodes, start, stop, leader } = await ensemble(t, [1, 2, 3], { snapshotEveryEntries: 50 })
+  const first = await leader()
+  const lagging = [...nodes.values()].find((n) => n !== first)!
+  await stop(lagging.id)
+  for (let round = 0; round < 4; round++) {
+    await Promise.all(Array.from({ length: 60 }, (_, i) => first.member!.propose(bytes(`s${round}-${i}`))))
+  }
+  await waitFor(async () => first.member!.stats.snapshotsTaken >= 2, 5_000, 'the leader snapshots')
+  await start(lagging.id)
+  await waitFor(async () => lagging.app.applied.length === 240, 10_000, 'the lagging member catches up')
+  t.ok(same(lagging.app.applied, first.app.applied))
+})
+
+t.test('a member refuses work after close', async (t) => {
+  const { nodes, leader } = await ensemble(t, [1])
+  const only = await leader()
+  t.equal(only.id, 1)
+  t.equal(await only.member!.propose(bytes('solo')), (1n << 32n) | 1n)
+  await nodes.get(1)!.member!.close()
+  await t.rejects(only.member!.propose(bytes('late')), MemberError)
+})
