@@ -42,20 +42,21 @@ function measure(fn: () => void): number {
 }
 
 const body = (frame: Buffer): Buffer => frame.subarray(4)
-const cases: [string, () => void][] = []
+/** name, one operation, frames per operation */
+const cases: [string, () => void, number][] = []
 const getDataReqBody = body(encodeRequest(42, getData))
 const setDataReqBody = body(encodeRequest(42, setData))
 const getDataReplyBody = body(encodeReply(header, getDataResponse, OpCode.getData))
 const setDataReplyBody = body(encodeReply(header, setDataResponse, OpCode.setData))
 
-cases.push(['encode getData request', () => { sink += encodeRequest(42, getData).length }])
-cases.push(['decode getData request', () => { sink += decodeRequest(getDataReqBody).header.xid }])
-cases.push(['encode getData response (100 B)', () => { sink += encodeReply(header, getDataResponse, OpCode.getData).length }])
-cases.push(['decode getData response (100 B)', () => { sink += decodeReply(getDataReplyBody, OpCode.getData).header.xid }])
-cases.push(['encode setData request (100 B)', () => { sink += encodeRequest(42, setData).length }])
-cases.push(['decode setData request (100 B)', () => { sink += decodeRequest(setDataReqBody).header.xid }])
-cases.push(['encode setData response', () => { sink += encodeReply(header, setDataResponse, OpCode.setData).length }])
-cases.push(['decode setData response', () => { sink += decodeReply(setDataReplyBody, OpCode.setData).header.xid }])
+cases.push(['encode getData request', () => { sink += encodeRequest(42, getData).length }, 1])
+cases.push(['decode getData request', () => { sink += decodeRequest(getDataReqBody).header.xid }, 1])
+cases.push(['encode getData response (100 B)', () => { sink += encodeReply(header, getDataResponse, OpCode.getData).length }, 1])
+cases.push(['decode getData response (100 B)', () => { sink += decodeReply(getDataReplyBody, OpCode.getData).header.xid }, 1])
+cases.push(['encode setData request (100 B)', () => { sink += encodeRequest(42, setData).length }, 1])
+cases.push(['decode setData request (100 B)', () => { sink += decodeRequest(setDataReqBody).header.xid }, 1])
+cases.push(['encode setData response', () => { sink += encodeReply(header, setDataResponse, OpCode.setData).length }, 1])
+cases.push(['decode setData response', () => { sink += decodeReply(setDataReplyBody, OpCode.setData).header.xid }, 1])
 
 // The server's read path end to end: 64 KiB socket chunks of coalesced setData frames, split by
 // FrameDecoder (frames straddle chunk edges) and decoded.
@@ -64,18 +65,17 @@ const stream = Buffer.concat(Array.from({ length: 2000 }, () => frame))
 const chunks: Buffer[] = []
 for (let i = 0; i < stream.length; i += 65536) chunks.push(stream.subarray(i, i + 65536))
 const streamDecoder = new FrameDecoder()
-let framesPerStream = 0
 cases.push([
   'stream: FrameDecoder + decode setData request',
   () => {
     for (const chunk of chunks) for (const b of streamDecoder.push(chunk)) sink += decodeRequest(b).header.xid
   },
+  2000,
 ])
 
 console.log(`@zoo/protocol codec benchmark (node ${process.version}, best of ${ROUNDS} x ${RUN_MS} ms, one core)`)
-for (const [name, fn] of cases) {
-  const perOp = name.startsWith('stream') ? (framesPerStream = 2000) : 1
-  const framesPerSecond = measure(fn) * perOp
+for (const [name, fn, framesPerOp] of cases) {
+  const framesPerSecond = measure(fn) * framesPerOp
   console.log(`${name.padEnd(48)} ${(framesPerSecond / 1e6).toFixed(2).padStart(6)} M frames/s  (${(1e9 / framesPerSecond).toFixed(0)} ns/frame)`)
 }
-if (sink === 0 || framesPerStream === 0) console.log('(sink)')
+if (sink === 0) console.log('(sink)')
