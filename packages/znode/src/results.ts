@@ -51,7 +51,8 @@ function opReply(op: OpResult): MultiResult {
     case OpCode.create2:
     case OpCode.createContainer:
     case OpCode.createTTL:
-      return { type: op.type, path: op.path ?? '', stat: requireStat(op) }
+      // Apache's CreateResult with a Stat always says create2, whatever created the node.
+      return { type: OpCode.create2, path: op.path ?? '', stat: requireStat(op) }
     case OpCode.delete:
     case OpCode.deleteContainer:
       return { type: OpCode.delete }

@@ -18,10 +18,10 @@ export interface WatchDelivery {
   event: WatcherEvent
 }
 
-/** The path itself, then each ancestor up to "/" (PathParentIterator). */
+/** The path itself, then each ancestor up to "/" (PathParentIterator: nothing for ""). */
 function* pathAndAncestors(path: string): Generator<string> {
   let p = path
-  for (;;) {
+  while (p.length > 0) {
     yield p
     if (p === ROOT_PATH || p.length === 0) return
     const slash = p.lastIndexOf('/')
@@ -85,9 +85,10 @@ export class WatchTable {
   /**
    * WatchManager.containsWatcher as 3.8 has it: true when *any* session watches exactly `path`
    * (it checks the path's watcher set, not this session's entry). checkWatches inherits this.
+   * Its path iterator yields nothing for "", so a watch on "" is never found (nor fired).
    */
   containsAny(path: string): boolean {
-    return this.byPath.has(path)
+    return path.length > 0 && this.byPath.has(path)
   }
 
   removeSession(sessionId: bigint): void {
@@ -101,7 +102,7 @@ export class WatchTable {
   /** Sessions whose watches `event` on `path` fires; one-shot watches at `path` are removed. */
   trigger(path: string, event: EventType): Set<bigint> {
     const fired = new Set<bigint>()
-    const levels = this.recursiveCount > 0 ? pathAndAncestors(path) : [path]
+    const levels = this.recursiveCount > 0 ? pathAndAncestors(path) : path.length > 0 ? [path] : []
     let atPath = true
     for (const level of levels) {
       const sessions = this.byPath.get(level)
@@ -167,17 +168,19 @@ export class WatchRegistry {
 
   /**
    * The notifications an applied txn causes, in order. `authOf` gives a session's auth ids: as
-   * Apache 3.8.4+, a session that may not READ the node loses the event (and its one-shot watch).
+   * Apache 3.8.4+, a session that may not READ the node loses the event (and its one-shot watch);
+   * those land in `filtered` when given (Apache 3.8.0 would have delivered them).
    */
-  trigger(triggers: readonly WatchTrigger[], authOf: (sessionId: bigint) => AuthInfo | undefined): WatchDelivery[] {
+  trigger(triggers: readonly WatchTrigger[], authOf: (sessionId: bigint) => AuthInfo | undefined, filtered?: WatchDelivery[]): WatchDelivery[] {
     const deliveries: WatchDelivery[] = []
     let previous = new Set<bigint>()
     for (const t of triggers) {
       const fired = this.table(t.table).trigger(t.path, t.event)
       for (const sessionId of fired) {
         if (t.suppressPrevious && previous.has(sessionId)) continue
-        if (!hasPermission(t.acl, Perms.READ, authOf(sessionId) ?? [])) continue
-        deliveries.push({ sessionId, event: { type: t.event, state: KeeperState.SyncConnected, path: t.path } })
+        const delivery = { sessionId, event: { type: t.event, state: KeeperState.SyncConnected, path: t.path } }
+        if (hasPermission(t.acl, Perms.READ, authOf(sessionId) ?? [])) deliveries.push(delivery)
+        else filtered?.push(delivery)
       }
       previous = fired
     }

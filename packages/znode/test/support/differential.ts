@@ -1,0 +1,159 @@
+// Drives Apache ZooKeeper and the model with the same seeded ops, one at a time, and compares
+// every reply and, after each op, every session's notifications. Counts what it ran, so that a
+// family of ops that silently stopped being generated shows up.
+import { OpCode, errorName, opName } from '@zoo/protocol'
+import type { Request } from '@zoo/protocol'
+import { Comparer, Mismatch, describeRequest } from './compare.js'
+import type { Model } from './model.js'
+import { OpGenerator } from './ops.js'
+import type { GenOp } from './ops.js'
+import { RawConnection } from './raw-connection.js'
+
+const SESSION_TIMEOUT_MS = 30_000
+const STARTING_SESSIONS = 3
+
+export class DifferentialRun {
+  readonly counts = new Map<string, number>()
+  private readonly connections = new Map<bigint, RawConnection>()
+  private readonly comparer = new Comparer()
+  /** Recent ops, shown with a mismatch when ZNODE_DIFF_VERBOSE is set. */
+  private readonly history: string[] = []
+
+  constructor(private readonly port: number, private readonly model: Model) {}
+
+  private count(key: string, n = 1): void {
+    this.counts.set(key, (this.counts.get(key) ?? 0) + n)
+  }
+
+  /** Runs `opCount` random ops of `seed` in the namespace /s<seed>, with fresh sessions. */
+  async runSeed(seed: number, opCount: number): Promise<void> {
+    const root = `/s${seed}`
+    const generator = new OpGenerator(seed, root, this.model)
+    for (let i = 0; i < STARTING_SESSIONS; i++) await this.open()
+    const first = [...this.connections.keys()][0] as bigint
+    const ops: GenOp[] = generator.setupOps(first)
+    try {
+      for (let i = 0; i < opCount + ops.length; i++) {
+        const op = i < ops.length ? (ops[i] as GenOp) : generator.next([...this.connections.keys()])
+        this.history.push(`${i}: ${describe(op)}`)
+        if (this.history.length > 400) this.history.shift()
+        try {
+          await this.step(op)
+        } catch (e) {
+          const recent = process.env.ZNODE_DIFF_VERBOSE ? `\nrecent ops:\n${this.history.join('\n')}` : ''
+          if (e instanceof Mismatch) throw new Mismatch(`seed ${seed}, op ${i}: ${describe(op)}: ${e.message}${recent}`)
+          throw e
+        }
+      }
+    } finally {
+      for (const id of [...this.connections.keys()]) await this.close(id)
+    }
+  }
+
+  private async step(op: GenOp): Promise<void> {
+    switch (op.kind) {
+      case 'open':
+        await this.open()
+        break
+      case 'close':
+        await this.close(op.session)
+        break
+      case 'auth': {
+        this.count('auth')
+        const auth = Buffer.from(op.auth)
+        const reply = await this.conn(op.session).send({ type: OpCode.auth, authType: 0, scheme: op.scheme, auth })
+        const err = this.model.addAuth(op.session, op.scheme, auth)
+        if (reply.header.err !== err) throw new Mismatch(`auth err: apache ${errorName(reply.header.err)}, model ${errorName(err)}`)
+        break
+      }
+      case 'request':
+        await this.request(op.session, op.request)
+        break
+    }
+    await this.compareEvents()
+  }
+
+  private async request(session: bigint, request: Request): Promise<void> {
+    this.countRequest(request)
+    const apache = await this.conn(session).send(request)
+    const model = this.model.request(session, request)
+    this.count(`err ${errorName(model.err)}`)
+    if (request.type === OpCode.multi) this.countMultiOutcome(model)
+    this.comparer.reply(request, apache, model)
+  }
+
+  private countRequest(request: Request): void {
+    this.count(opName(request.type))
+    if ('flags' in request) {
+      if (request.flags === 1 || request.flags === 3) this.count('create ephemeral')
+      if (request.flags === 2 || request.flags === 3 || request.flags === 6) this.count('create sequential')
+    }
+    if (request.type === OpCode.multi) for (const op of request.ops) this.count(`multi.${opName(op.type)}`)
+  }
+
+  private countMultiOutcome(model: { response?: unknown }): void {
+    const results = (model.response as { results: { type: number }[] } | undefined)?.results ?? []
+    if (results.some((r) => r.type === OpCode.error)) this.count('multi failed')
+    else this.count('multi applied')
+  }
+
+  private conn(session: bigint): RawConnection {
+    const conn = this.connections.get(session)
+    if (conn === undefined) throw new Error(`no connection for session 0x${session.toString(16)}`)
+    return conn
+  }
+
+  private async open(): Promise<void> {
+    this.count(opName(OpCode.createSession))
+    const conn = await RawConnection.open(this.port, SESSION_TIMEOUT_MS)
+    this.connections.set(conn.sessionId, conn)
+    this.model.openSession(conn.sessionId, conn.timeoutMs)
+  }
+
+  private async close(session: bigint): Promise<void> {
+    this.count(opName(OpCode.closeSession))
+    const conn = this.conn(session)
+    // The closing session's own events (its ephemerals' deletions) arrive before the reply.
+    await conn.ping()
+    this.compareSessionEvents(session, conn.drainEvents())
+    const apache = await conn.close()
+    const model = this.model.closeSession(session)
+    this.connections.delete(session)
+    if (apache.header.err !== model.err) throw new Mismatch(`closeSession err: apache ${apache.header.err}, model ${model.err}`)
+    this.compareSessionEvents(session, conn.drainEvents())
+    await this.compareEvents()
+  }
+
+  /** Once every live connection answered a ping, every notification of earlier txns has arrived. */
+  private async compareEvents(): Promise<void> {
+    await Promise.all([...this.connections.values()].map((c) => c.ping()))
+    for (const [session, conn] of this.connections) this.compareSessionEvents(session, conn.drainEvents())
+  }
+
+  private compareSessionEvents(session: bigint, apache: { type: number; state: number; path: string }[]): void {
+    const model = this.model.takeEvents(session)
+    this.count('events', model.length)
+    this.count('events filtered by ACL (3.8.4+)', model.filter((e) => e.filtered).length)
+    const text = (e: { type: number; state: number; path: string }) => `${e.type}/${e.state}:${e.path}`
+    // Debian's 3.8.0 (3.8.0-11+deb12u2) carries the CVE-2024-23944 fix: it filters by ACL like 3.8.4.
+    const a = apache.map(text)
+    const m = model.filter((e) => !e.filtered).map((e) => text(e.event))
+    if (a.length !== m.length || a.some((x, i) => x !== m[i])) {
+      throw new Mismatch(`events of session 0x${session.toString(16)}: apache ${JSON.stringify(a)}, model ${JSON.stringify(m)}`)
+    }
+  }
+}
+
+function describe(op: GenOp): string {
+  switch (op.kind) {
+    case 'request':
+      return `session 0x${op.session.toString(16)} ${describeRequest(op.request)}`
+    case 'auth':
+      return `session 0x${op.session.toString(16)} addAuth ${op.scheme} ${op.auth}`
+    case 'close':
+      return `close session 0x${op.session.toString(16)}`
+    case 'open':
+      return 'open a session'
+  }
+}
+
