@@ -95,7 +95,8 @@ export class Election {
     }
     const vote: Vote = { leader: n.leader, zxid: n.zxid, peerEpoch: n.peerEpoch }
     const valid = voters.includes(n.leader)
-    if (n.state === 'looking') return valid ? this.onLooking(from, n, vote) : undefined
+    // An observer learns only from members that settled; answering looking voters would echo forever.
+    if (n.state === 'looking') return valid && this.selfVote !== undefined ? this.onLooking(from, n, vote) : undefined
     if (!valid) return undefined
     return this.onSettled(from, { vote, round: n.round, state: n.state })
   }
@@ -106,25 +107,20 @@ export class Election {
     if (n.round > this.roundNumber) {
       this.roundNumber = n.round
       this.votes.clear()
-      this.proposal = this.selfVote !== undefined && !betterVote(vote, this.selfVote) ? this.selfVote : this.adoptable(vote)
+      this.proposal = this.selfVote !== undefined && !betterVote(vote, this.selfVote) ? this.selfVote : vote
       this.recordOwn()
       this.announce()
     } else if (n.round < this.roundNumber) {
       // Help a peer of an older round catch up.
       this.host.send(from, this.notification())
       return undefined
-    } else if (this.selfVote !== undefined && this.proposal !== undefined && betterVote(vote, this.proposal)) {
+    } else if (this.proposal !== undefined && betterVote(vote, this.proposal)) {
       this.proposal = vote
       this.recordOwn()
       this.announce()
     }
     this.votes.set(from, { vote, round: n.round, state: 'looking' })
     return this.evaluate()
-  }
-
-  /** Observers only ever follow what voters report; voters adopt votes. */
-  private adoptable(vote: Vote): Vote | undefined {
-    return this.selfVote === undefined ? undefined : vote
   }
 
   private onSettled(from: number, report: Report): Elected | undefined {
@@ -135,9 +131,16 @@ export class Election {
       }
     }
     this.settled.set(from, report)
-    if (this.agreeing(this.settled, report.vote, report.round) && this.leaderConfirmed(this.settled, report)) {
-      this.roundNumber = report.round
-      return { vote: report.vote, round: report.round }
+    // Members that settled at different times hold different votes for the same leader (zxid,
+    // peerEpoch and round of the election they concluded): only the leader's id is compared,
+    // as Apache does for votes out of election. Discovery, not this, guards safety.
+    const leader = report.vote.leader
+    const holders = new Set<number>()
+    for (const [id, r] of this.settled) if (r.vote.leader === leader) holders.add(id)
+    const leaderReport = this.settled.get(leader)
+    if (leaderReport?.state === 'leading' && leader !== this.host.config.id && isQuorum(this.host.config.voters, holders)) {
+      this.roundNumber = leaderReport.round
+      return { vote: leaderReport.vote, round: leaderReport.round }
     }
     return undefined
   }

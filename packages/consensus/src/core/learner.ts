@@ -41,7 +41,13 @@ export class Learner {
   ) {
     this.link = ctx.newLinkId()
     this.startedTick = this.lastHeardTick = ctx.now
-    this.send({ type: 'followerinfo', observer, acceptedEpoch: ctx.acceptedEpoch })
+    this.sendInfo()
+    this.sendSeq = 1
+  }
+
+  /** FOLLOWERINFO is seq 0 of the link; it is repeated until the leader answers (it may still be concluding). */
+  private sendInfo(): void {
+    this.ctx.outbox.send(this.leader, { type: 'followerinfo', observer: this.observer, acceptedEpoch: this.ctx.acceptedEpoch, link: this.link, seq: 0 })
   }
 
   get serving(): boolean {
@@ -241,6 +247,7 @@ export class Learner {
 
   tick(): void {
     const { now, config } = this.ctx
+    if (this.phase === 'connecting') this.sendInfo()
     if (this.phase !== 'uptodate') {
       if (now - this.startedTick > config.initLimitTicks) this.lose(`not synced within initLimit (phase ${this.phase})`)
     } else if (now - this.lastHeardTick > config.syncLimitTicks) this.lose('leader silent for syncLimit')

@@ -4,7 +4,7 @@
 import type { PeerConfig, PeerConfigInput, UnsafeTestFaults } from './config.js'
 import type { PeerContext } from './context.js'
 import type { Elected, Vote } from './election.js'
-import type { LinkMessage, Message, Notification } from './messages.js'
+import type { Message, Notification } from './messages.js'
 import type { Batch } from './outbox.js'
 import type { PeerEnv, PeerStatus, PersistOps, PersistedState, Ready, Result, Role, Snapshot } from './types.js'
 import { resolvePeerConfig } from './config.js'
@@ -150,7 +150,7 @@ export class Peer implements PeerContext {
     const r = this.role
     if (r.kind === 'leading' && isLinkMessage(message)) r.leader.onLinkMessage(from, message)
     else if (r.kind === 'learning') r.learner.onMessage(from, message)
-    else if (message.type === 'followerinfo') this.refuseLink(from, message)
+    // A learner that concluded before us retransmits its FOLLOWERINFO until we lead (or it gives up).
     else this.stats.ignoredMessages++
   }
 
@@ -281,10 +281,6 @@ export class Peer implements PeerContext {
     if (done.vote.leader === this.config.id) this.role = { kind: 'leading', leader: new Leader(this) }
     else this.role = { kind: 'learning', learner: new Learner(this, done.vote.leader, this.isObserver(this.config.id)) }
     return this.role
-  }
-
-  private refuseLink(from: number, m: LinkMessage): void {
-    this.outbox.send(from, { type: 'reset', link: m.link })
   }
 
   private statusDiffers(): boolean {

@@ -1,0 +1,5 @@
+export { Simulation, scenarioFor, type SimOptions, type RunResult, type RunStats, type Scenario } from './simulation.js'
+export { runSeed, runSeeds, formatSummary, type SeedRange, type Summary } from './run.js'
+export { Checker, type Violation, type ViolationKind } from './checker.js'
+export { Prng } from './prng.js'
+export { Trace } from './trace.js'
