@@ -51,15 +51,6 @@ export interface MemberOptions {
   trace?: (event: string) => void
 }
 
-/**
- * Conclude an election as soon as a quorum agrees. With a finalize wait, a member that concludes
- * first sends FOLLOWERINFO to a leader still inside its own wait, which answers with a reset; the
- * follower then starts a new round, which restarts everyone's wait: over TCP the ensemble can
- * livelock. Without the wait, FIFO links deliver a follower's vote before its FOLLOWERINFO, so
- * the leader has concluded by the time it arrives.
- */
-const MEMBER_CONSENSUS_DEFAULTS = { electionFinalizeTicks: 0 } as const
-
 export type MemberErrorCode = Refusal | 'lost-leader' | 'closed'
 
 /** A proposal or barrier the member could not carry out; `code` says why. */
@@ -136,7 +127,7 @@ export class Member extends EventEmitter<MemberEvents> {
       const epochs = await EpochStore.open(options.dataDir, { fallbackEpoch: epochOf(lastZxid) })
       const random = options.random ?? Math.random
       const peer = new Peer(
-        { ...MEMBER_CONSENSUS_DEFAULTS, ...options.consensus, id: options.id, voters: options.voters, observers: options.observers ?? [] },
+        { ...options.consensus, id: options.id, voters: options.voters, observers: options.observers ?? [] },
         { acceptedEpoch: epochs.acceptedEpoch, currentEpoch: epochs.currentEpoch, snapshot, log: entries },
         { random, note: options.trace },
       )
