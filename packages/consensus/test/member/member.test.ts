@@ -1,4 +1,6 @@
 import t from 'tap'
+import { readdir, readFile, writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
 import { freePort, tempDir, waitFor } from '@zoo/testkit'
 import { Member, MemberError, type StateMachine } from '../../src/member.js'
 import type { Entry, Snapshot } from '../../src/core/types.js'
@@ -125,4 +127,17 @@ t.test('a member refuses work after close', async (t) => {
   t.equal(await only.member!.propose(bytes('solo')), (1n << 32n) | 1n)
   await nodes.get(1)!.member!.close()
   await t.rejects(only.member!.propose(bytes('late')), MemberError)
+})
+
+t.test('a member whose log is damaged before durable records refuses to start, loudly', async (t) => {
+  const { nodes, start, stop, leader } = await ensemble(t, [1])
+  const only = await leader()
+  for (let i = 0; i < 5; i++) await only.member!.propose(bytes(`r${i}`)) // five batches, one fsync each
+  await stop(1)
+  const logDir = join(nodes.get(1)!.dir, 'log')
+  const segment = join(logDir, (await readdir(logDir)).sort()[0]!)
+  const data = await readFile(segment)
+  data[8 + 16] = data[8 + 16]! ^ 0x01 // the first record's payload
+  await writeFile(segment, data)
+  await t.rejects(start(1), { name: 'StorageError', code: 'CORRUPT_LOG' })
 })
