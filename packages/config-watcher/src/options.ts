@@ -1,0 +1,54 @@
+/**
+ * Options shared by both backends, checked with zod at the edge so a typo fails at once with
+ * the field's name rather than as a watcher that silently never updates.
+ */
+import * as z from 'zod'
+import { jsonParser, type Parser } from './parser.js'
+import type { RawConfig } from './cell.js'
+
+const parserSchema = z.custom<Parser>(
+  (p) => typeof p === 'object' && p !== null && typeof (p as Parser).parse === 'function' && typeof (p as Parser).serialize === 'function',
+  { error: 'parser must be an object with parse(bytes) and serialize(value) functions' },
+)
+
+export const commonOptionsSchema = z.object({
+  parser: parserSchema.default(jsonParser),
+  initialTimeoutMs: z.number().int().min(1).max(2 ** 31 - 1).optional(),
+  signal: z.instanceof(AbortSignal).optional(),
+})
+
+export class InvalidWatcherOptionsError extends TypeError {
+  override readonly name = 'InvalidWatcherOptionsError'
+}
+
+export function parseOptions<S extends z.ZodType>(schema: S, options: unknown, what: string): z.output<S> {
+  const result = schema.safeParse(options ?? {})
+  if (result.success) return result.data
+  throw new InvalidWatcherOptionsError(`invalid ${what}:\n${z.prettifyError(result.error)}`)
+}
+
+export function assertSchema(schema: unknown): asserts schema is z.ZodType {
+  if (!(schema instanceof z.ZodType)) throw new InvalidWatcherOptionsError('schema must be a zod schema (import * as z from "zod")')
+}
+
+/** Decodes a node's bytes, or in subtree mode each child's bytes into an object by name. */
+export function decoderFor(parser: Parser, subtree: boolean): (raw: RawConfig) => unknown {
+  if (!subtree) {
+    return (raw) => {
+      if (!(raw instanceof Uint8Array)) throw new TypeError('assertion failed: node mode got a subtree snapshot')
+      return parser.parse(raw)
+    }
+  }
+  return (raw) => {
+    if (raw instanceof Uint8Array) throw new TypeError('assertion failed: subtree mode got node bytes')
+    const out: Record<string, unknown> = {}
+    for (const [key, bytes] of Object.entries(raw)) {
+      try {
+        out[key] = parser.parse(bytes)
+      } catch (error) {
+        throw new Error(`key ${JSON.stringify(key)}: ${(error as Error).message}`, { cause: error })
+      }
+    }
+    return out
+  }
+}
