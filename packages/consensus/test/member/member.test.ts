@@ -29,16 +29,17 @@ interface Node {
   dir: string
   app: AppliedList
   member: Member | undefined
+  notes: string[]
 }
 
-async function ensemble(t: Teardown, ids: number[], extra: { snapshotEveryEntries?: number } = {}) {
+async function ensemble(t: Teardown, ids: number[], extra: { snapshotEveryEntries?: number; segmentBytes?: number } = {}) {
   const addresses = new Map<number, PeerAddress>()
   for (const id of ids) addresses.set(id, { host: '127.0.0.1', port: await freePort() })
   const nodes = new Map<number, Node>()
   for (const id of ids) {
     const dir = tempDir(`zoo-member-${id}`)
     t.teardown(dir.remove)
-    nodes.set(id, { id, dir: dir.path, app: new AppliedList(), member: undefined })
+    nodes.set(id, { id, dir: dir.path, app: new AppliedList(), member: undefined, notes: [] })
   }
   const start = async (id: number) => {
     const node = nodes.get(id)!
@@ -51,6 +52,7 @@ async function ensemble(t: Teardown, ids: number[], extra: { snapshotEveryEntrie
       stateMachine: node.app,
       tickMs: 50,
       logger: () => undefined,
+      trace: (note) => node.notes.push(note),
       ...extra,
     })
     return node.member
@@ -107,17 +109,23 @@ t.test('three members elect, commit with group commit, fail over and catch up a 
 })
 
 t.test('snapshots compact the log; a member that missed them catches up by SNAP', async (t) => {
-  const { nodes, start, stop, leader } = await ensemble(t, [1, 2, 3], { snapshotEveryEntries: 50 })
+  const { nodes, start, stop, leader } = await ensemble(t, [1, 2, 3], { snapshotEveryEntries: 50, segmentBytes: 2048 })
   const first = await leader()
   const lagging = [...nodes.values()].find((n) => n !== first)!
   await stop(lagging.id)
-  for (let round = 0; round < 4; round++) {
+  for (let round = 0; round < 6; round++) {
     await Promise.all(Array.from({ length: 60 }, (_, i) => first.member!.propose(bytes(`s${round}-${i}`))))
   }
-  await waitFor(async () => first.member!.stats.snapshotsTaken >= 2, 5_000, 'the leader snapshots')
+  const snapshotFiles = () => readdir(join(first.dir, 'snapshots'))
+  const firstSegmentCounter = async () => BigInt(`0x${(await readdir(join(first.dir, 'log'))).sort()[0]!.slice(4)}`) & 0xffff_ffffn
+  // Snapshots (and the purges after them) run in the background: wait for them to settle.
+  await waitFor(async () => first.member!.stats.snapshotsTaken >= 4 && (await snapshotFiles()).length === 3 && (await firstSegmentCounter()) > 1n, 5_000, 'snapshots and purges')
+  t.equal((await snapshotFiles()).length, 3, 'the newest 3 snapshots are kept')
+  t.ok((await firstSegmentCounter()) > 1n, 'log segments covered by the oldest kept snapshot are purged')
   await start(lagging.id)
-  await waitFor(async () => lagging.app.applied.length === 240, 10_000, 'the lagging member catches up')
+  await waitFor(async () => lagging.app.applied.length === 360, 10_000, 'the lagging member catches up')
   t.ok(same(lagging.app.applied, first.app.applied))
+  t.match(first.notes.join('\n'), new RegExp(`sync ${lagging.id}: snap from`), 'by SNAP')
 })
 
 t.test('a member refuses work after close', async (t) => {
