@@ -1,0 +1,271 @@
+/**
+ * Test helpers for the recipe packages (not for production code):
+ * - CutProxy: a TCP proxy between a client and a server that a test can cut (a crash or a
+ *   partition as the client sees it) and that can drop the reply of one request after the
+ *   server has applied it (the connection loss behind orphaned sequential nodes).
+ * - eachRedis: runs a suite once against ioredis-mock and once against a real redis-server.
+ * @zoo/testkit, ioredis and ioredis-mock are loaded only when eachRedis runs.
+ */
+import { createServer, connect, type Server, type Socket } from 'node:net'
+import type { Redis } from 'ioredis'
+
+interface Link {
+  client: Socket
+  server: Socket
+}
+
+/** Reads u32-length-prefixed frames out of a byte stream. */
+class FrameSplitter {
+  private buffer: Buffer = Buffer.alloc(0)
+
+  push(chunk: Buffer): Buffer[] {
+    this.buffer = this.buffer.length === 0 ? chunk : Buffer.concat([this.buffer, chunk])
+    const frames: Buffer[] = []
+    while (this.buffer.length >= 4) {
+      const length = this.buffer.readInt32BE(0)
+      if (length < 0 || length > 64 * 1024 * 1024) throw new Error(`proxy: bad frame length ${length}`)
+      if (this.buffer.length < 4 + length) break
+      frames.push(this.buffer.subarray(0, 4 + length))
+      this.buffer = this.buffer.subarray(4 + length)
+    }
+    return frames
+  }
+}
+
+/** ZooKeeper opcodes of the creates (create, create2, createContainer, createTTL). */
+export const CREATE_OPCODES: readonly number[] = [1, 15, 19, 21]
+
+interface ReplyDrop {
+  opcodes: readonly number[]
+  done: () => void
+}
+
+/**
+ * A ZooKeeper-frame-aware TCP proxy on 127.0.0.1. `cut()` resets every open connection;
+ * `block()` also refuses new ones until `heal()`; `dropReplyOf()` lets the next matching request
+ * through and cuts the connection when its reply comes back, so the server applied it and the
+ * client never learns the result.
+ */
+export class CutProxy {
+  private readonly links = new Set<Link>()
+  private blocked = false
+  private drop: ReplyDrop | undefined
+  /** connections accepted so far */
+  accepted = 0
+
+  private constructor(
+    private readonly server: Server,
+    readonly port: number,
+    readonly target: { host: string; port: number },
+  ) {}
+
+  static async start(target: { host?: string; port: number }): Promise<CutProxy> {
+    const to = { host: target.host ?? '127.0.0.1', port: target.port }
+    const server = createServer()
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject)
+      server.listen(0, '127.0.0.1', () => resolve())
+    })
+    const address = server.address()
+    if (address === null || typeof address === 'string') throw new Error('proxy: no port')
+    const proxy = new CutProxy(server, address.port, to)
+    server.on('connection', (socket) => proxy.accept(socket))
+    return proxy
+  }
+
+  /** `127.0.0.1:port`, to put in a connection string */
+  get address(): string {
+    return `127.0.0.1:${this.port}`
+  }
+
+  private accept(client: Socket): void {
+    this.accepted++
+    if (this.blocked) {
+      client.resetAndDestroy()
+      return
+    }
+    const server = connect(this.target.port, this.target.host)
+    const link: Link = { client, server }
+    this.links.add(link)
+    const close = () => {
+      this.links.delete(link)
+      client.destroy()
+      server.destroy()
+    }
+    client.on('error', close).on('close', close)
+    server.on('error', close).on('close', close)
+    const upstream = new FrameSplitter()
+    const downstream = new FrameSplitter()
+    let sawConnectRequest = false
+    let sawConnectResponse = false
+    let dropXid: number | undefined
+    client.on('data', (chunk: Buffer) => {
+      for (const frame of upstream.push(chunk)) {
+        if (!sawConnectRequest) sawConnectRequest = true
+        else if (this.drop && dropXid === undefined && frame.length >= 12 && this.drop.opcodes.includes(frame.readInt32BE(8))) dropXid = frame.readInt32BE(4)
+        server.write(frame)
+      }
+    })
+    server.on('data', (chunk: Buffer) => {
+      for (const frame of downstream.push(chunk)) {
+        if (!sawConnectResponse) sawConnectResponse = true
+        else if (dropXid !== undefined && frame.length >= 8 && frame.readInt32BE(4) === dropXid) {
+          const drop = this.drop
+          this.drop = undefined
+          client.resetAndDestroy()
+          server.destroy()
+          drop?.done()
+          return
+        }
+        client.write(frame)
+      }
+    })
+  }
+
+  /** Resets every open connection (the client sees a connection loss). */
+  cut(): void {
+    for (const link of this.links) {
+      link.client.resetAndDestroy()
+      link.server.destroy()
+    }
+    this.links.clear()
+  }
+
+  /** Cuts, and refuses new connections until heal(): a partition or a dead host. */
+  block(): void {
+    this.blocked = true
+    this.cut()
+  }
+
+  heal(): void {
+    this.blocked = false
+  }
+
+  /**
+   * Arms a fault: the next request with one of `opcodes` reaches the server, and the connection
+   * is cut when its reply arrives, before the client sees it. Resolves once that happened.
+   */
+  dropReplyOf(opcodes: readonly number[] = CREATE_OPCODES): Promise<void> {
+    if (this.drop) throw new Error('proxy: a reply drop is already armed')
+    return new Promise((resolve) => (this.drop = { opcodes, done: resolve }))
+  }
+
+  async close(): Promise<void> {
+    this.block()
+    await new Promise<void>((resolve) => this.server.close(() => resolve()))
+  }
+}
+
+export interface RedisTarget {
+  name: 'ioredis-mock' | 'redis-server'
+  /** a new connection to this target's server, closed when the suite ends */
+  connect(): Redis
+}
+
+interface TapLike {
+  test(name: string, fn: (t: TapLike) => Promise<void>): unknown
+  teardown(fn: () => unknown): void
+}
+
+/**
+ * Runs `suite` twice as subtests: against ioredis-mock (in memory, one keyspace per subtest) and
+ * against a real redis-server started on a free loopback port (@zoo/testkit). Connections made
+ * with `target.connect()` are closed when the subtest ends.
+ */
+export function eachRedis<T extends TapLike>(t: T, suite: (t: T, target: RedisTarget) => Promise<void>): void {
+  let mockPort = 40_000 + Math.floor(Math.random() * 20_000)
+  t.test('ioredis-mock', async (sub) => {
+    const { default: RedisMock } = await import('ioredis-mock')
+    const port = mockPort++
+    const opened: Redis[] = []
+    sub.teardown(async () => {
+      for (const redis of opened) await redis.flushall().catch(() => {})
+      for (const redis of opened) redis.disconnect()
+    })
+    await suite(sub as T, {
+      name: 'ioredis-mock',
+      connect: () => {
+        const redis = new RedisMock({ port }) as unknown as Redis
+        opened.push(redis)
+        return redis
+      },
+    })
+  })
+  t.test('redis-server', async (sub) => {
+    const { startRedis } = await import('@zoo/testkit')
+    const { Redis: IORedis } = await import('ioredis')
+    const server = await startRedis()
+    const opened: Redis[] = []
+    sub.teardown(async () => {
+      for (const redis of opened) redis.disconnect()
+      await server.stop()
+    })
+    await suite(sub as T, {
+      name: 'redis-server',
+      connect: () => {
+        const redis = new IORedis(server.port, '127.0.0.1', { maxRetriesPerRequest: 1 })
+        opened.push(redis)
+        return redis
+      },
+    })
+  })
+}
+
+/** A ZooKeeper ensemble a recipe suite runs against, whatever serves it. */
+export interface EnsembleTarget {
+  name: string
+  /** `127.0.0.1:p1,127.0.0.1:p2,...` */
+  connectString: string
+  /** member ids */
+  ids: number[]
+  /** client port of a member */
+  port(id: number): number
+  /** `leader`, `follower`, `standalone`, or undefined when down */
+  mode(id: number): Promise<string | undefined>
+  /** kill -9 a member */
+  kill(id: number): Promise<void>
+  /** start a killed member again */
+  start(id: number): Promise<void>
+  stop(): Promise<void>
+}
+
+export interface EnsembleOptions {
+  members?: number
+  tickTimeMs?: number
+}
+
+export type EnsembleFactory = (options: EnsembleOptions) => Promise<EnsembleTarget>
+
+/** Apache ZooKeeper 3.8 through @zoo/testkit: the target until `zoo cluster` exists. */
+export const apacheEnsemble: EnsembleFactory = async ({ members = 1, tickTimeMs }) => {
+  const { startApacheZooKeeper } = await import('@zoo/testkit')
+  const apache = await startApacheZooKeeper({ members, tickTimeMs })
+  const member = (id: number) => {
+    const found = apache.members.find((m) => m.id === id)
+    if (!found) throw new Error(`no member ${id}`)
+    return found
+  }
+  return {
+    name: 'apache',
+    connectString: apache.connectString,
+    ids: apache.members.map((m) => m.id),
+    port: (id) => member(id).clientPort,
+    mode: (id) => apache.mode(id),
+    kill: (id) => apache.kill(id),
+    start: (id) => apache.start(id),
+    stop: () => apache.stop(),
+  }
+}
+
+const ENSEMBLES: Record<string, EnsembleFactory> = { apache: apacheEnsemble }
+
+/**
+ * The ensemble factory chosen by ZOO_RECIPES_TARGET (default `apache`); `zoo` is added here once
+ * `zoo cluster` can be started, and the suites do not change.
+ */
+export function selectedEnsemble(): EnsembleFactory {
+  const name = process.env.ZOO_RECIPES_TARGET ?? 'apache'
+  const factory = ENSEMBLES[name]
+  if (!factory) throw new Error(`ZOO_RECIPES_TARGET=${name}: known targets are ${Object.keys(ENSEMBLES).join(', ')}`)
+  return factory
+}
