@@ -180,13 +180,16 @@ export function redactDigests(acl: readonly ACL[]): ACL[] {
 export interface AuthOptions {
   /** `super:<base64 sha1>` as digestId('super:<password>'): addAuth with that password makes the session super. */
   superDigest?: string
+  /** The client's address: addAuth "ip" adds it again, as Apache (every session has it already). */
+  remoteAddress?: string
 }
 
 /**
- * The ids an AuthPacket adds to a session (a digest id, plus `super` for the super user's password),
- * or undefined for a scheme Apache answers with AUTHFAILED. `ip` ids come from the connection, not here.
+ * The ids an AuthPacket adds to a session (a digest id, plus `super` for the super user's password;
+ * for "ip" the connection's address), or undefined for what Apache answers with AUTHFAILED.
  */
 export function authenticate(scheme: string, auth: Uint8Array | null, options: AuthOptions = {}): Id[] | undefined {
+  if (scheme === 'ip') return options.remoteAddress === undefined ? undefined : [{ scheme: 'ip', id: options.remoteAddress }]
   if (scheme !== 'digest') return undefined
   const userAndPassword = Buffer.from(auth ?? new Uint8Array(0)).toString('utf8')
   const id = digestId(userAndPassword)

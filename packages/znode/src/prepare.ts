@@ -330,20 +330,28 @@ export class PrepareView {
     return { type: OpCode.check, path, version: checkVersion(node.stat.version, version, path) }
   }
 
-  /** Enforced hard quotas (ZooKeeperServer.checkQuota): reads the committed quota nodes, as Apache. */
+  /**
+   * Enforced hard quotas (ZooKeeperServer.checkQuota), read from the committed quota nodes as
+   * Apache does. Quota text Apache cannot parse fails the request with MARSHALLINGERROR, as there.
+   */
   private checkQuota(path: string, oldBytes: number, newBytes: number, countDiff: bigint): void {
     if (!this.enforceQuota) return
     const quota = this.tree.quotas.quotaFor(path)
     if (quota === undefined) return
     const limitsData = this.tree.data(limitsPath(quota))
+    if (limitsData === undefined) return
+    const limits = parseQuotaText(limitsData)
+    const bytesDiff = BigInt(newBytes - oldBytes)
+    const checkCount = countDiff !== 0n && (limits.get('count') > -1n || limits.get('countHardLimit') > -1n)
+    const checkBytes = bytesDiff !== 0n && (limits.get('bytes') > -1n || limits.get('byteHardLimit') > -1n)
+    if (!checkCount && !checkBytes) return
     const statsData = this.tree.data(statsPath(quota))
-    if (limitsData === undefined || statsData === undefined) return
-    const limits = new StatsTrack(limitsData?.toString('utf8') ?? null)
-    const current = new StatsTrack(statsData?.toString('utf8') ?? null)
+    if (statsData === undefined) return
+    const current = parseQuotaText(statsData)
     // Only hard limits refuse; a soft limit is just logged by Apache.
-    const exceeds = (diff: bigint, used: bigint, hardLimit: bigint): boolean => diff !== 0n && hardLimit > -1n && used + diff > hardLimit
-    if (exceeds(countDiff, current.get('count'), limits.get('countHardLimit')) ||
-        exceeds(BigInt(newBytes - oldBytes), current.get('bytes'), limits.get('byteHardLimit'))) {
+    const exceeds = (diff: bigint, used: bigint, hardLimit: bigint): boolean => hardLimit > -1n && used + diff > hardLimit
+    if ((checkCount && exceeds(countDiff, current.get('count'), limits.get('countHardLimit'))) ||
+        (checkBytes && exceeds(bytesDiff, current.get('bytes'), limits.get('byteHardLimit')))) {
       throw new KeeperError(ErrorCode.QUOTAEXCEEDED, quota)
     }
   }
@@ -374,9 +382,12 @@ export class PrepareView {
           txns.push(this.prepareOp(op, ctx))
         } catch (e) {
           if (!(e instanceof KeeperError)) throw e
+          this.rollback(mark)
+          // Apache's multi catches only KeeperExceptions per op; what it reports as MARSHALLINGERROR
+          // (quota text it cannot parse) escapes and fails the whole request.
+          if (e.code === ErrorCode.MARSHALLINGERROR) throw e
           failed = true
           txns.push({ type: OpCode.error, err: e.code })
-          this.rollback(mark)
         }
       }
     } finally {
@@ -410,6 +421,13 @@ export class PrepareView {
     this.closingSessions.set(ctx.sessionId, ctx.zxid)
     return { type: OpCode.closeSession, paths2Delete: [...paths] }
   }
+}
+
+/** Quota text as Apache's prepare reads it; what its parser throws on (null data too) is MARSHALLINGERROR. */
+function parseQuotaText(data: Buffer | null): StatsTrack {
+  const stats = data === null ? undefined : StatsTrack.parse(data.toString('utf8'))
+  if (stats === undefined) throw new KeeperError(ErrorCode.MARSHALLINGERROR)
+  return stats
 }
 
 /**

@@ -11,25 +11,36 @@ export const limitsPath = (path: string): string => `${QUOTA_PATH}${path}/${LIMI
 export const statsPath = (path: string): string => `${QUOTA_PATH}${path}/${STATS_NODE}`
 
 const JAVA_LONG = /^[+-]?\d+$/
+const LONG_MIN = -(2n ** 63n)
+const LONG_MAX = 2n ** 63n - 1n
+
+/** Long.parseLong, or undefined where it throws NumberFormatException. */
+function parseJavaLong(text: string): bigint | undefined {
+  if (!JAVA_LONG.test(text)) return undefined
+  const value = BigInt(text)
+  return value >= LONG_MIN && value <= LONG_MAX ? value : undefined
+}
 
 /**
  * Apache's StatsTrack: `count=..,bytes=..` and, since 3.7, `=;byteHardLimit=..;countHardLimit=..`.
- * A missing key reads as -1 (no limit). Where Apache's parser would throw on a malformed value (a
- * runtime error that stops its txn processing), this reads -1: the tree must stay deterministic.
+ * A missing key reads as -1 (no limit).
  */
 export class StatsTrack {
   private readonly stats = new Map<string, bigint>()
 
+  /**
+   * Reads quota text leniently: where Apache's parser would throw (a runtime error in the middle
+   * of applying a txn) a malformed value reads as -1, so that apply stays deterministic.
+   */
   constructor(text: string | null = '') {
-    if (text === null || text.length === 0) return
-    for (const pair of text.split(/[,;]+/)) {
-      const parts = pair.split('=')
-      while (parts.length > 0 && parts[parts.length - 1] === '') parts.pop()
-      const key = parts[0]
-      if (key === undefined) continue
-      const value = parts[1]
-      this.stats.set(key, value !== undefined && JAVA_LONG.test(value) ? BigInt(value) : -1n)
-    }
+    for (const [key, value] of pairs(text)) if (key !== undefined) this.stats.set(key, value ?? -1n)
+  }
+
+  /** Reads quota text as Apache does, or undefined where Apache's parser throws (prepare: MARSHALLINGERROR). */
+  static parse(text: string | null): StatsTrack | undefined {
+    const parsed = pairs(text)
+    if (parsed.some(([key, value]) => key === undefined || value === undefined)) return undefined
+    return new StatsTrack(text)
   }
 
   get(key: 'count' | 'bytes' | 'countHardLimit' | 'byteHardLimit'): bigint {
@@ -47,6 +58,18 @@ export class StatsTrack {
     if (others.length > 0) text += `=${others.map((k) => `;${k}=${this.stats.get(k)}`).join('')}`
     return text
   }
+}
+
+/** key=value pairs split as Apache does (`[,;]+`, then `=`); undefined marks what Java would throw on. */
+function pairs(text: string | null): [string | undefined, bigint | undefined][] {
+  if (text === null || text.length === 0) return []
+  return text.split(/[,;]+/).map((pair) => {
+    const parts = pair.split('=')
+    while (parts.length > 0 && parts[parts.length - 1] === '') parts.pop()
+    const [key, value] = parts
+    if (key === undefined || value === undefined) return [key, undefined]
+    return [key, parseJavaLong(value)]
+  })
 }
 
 /** The path components Apache's PathTrie uses: blank segments are skipped. */

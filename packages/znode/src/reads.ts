@@ -56,7 +56,8 @@ export function getACL(tree: DataTree, path: string, authInfo: AuthInfo): { acl:
 
 export function getAllChildrenNumber(tree: DataTree, path: string, authInfo: AuthInfo): number {
   requirePermission(nodeOrThrow(tree, path).acl, Perms.READ, authInfo, path)
-  return tree.descendantCount(path) as number
+  // Apache counts the keys under `path + "/"`: for the root's alias "" that includes "/" itself.
+  return (tree.descendantCount(path) as number) + (path === '' ? 1 : 0)
 }
 
 /** The session's ephemerals whose path starts with `prefixPath` (a plain string prefix, as Apache). */

@@ -6,7 +6,7 @@ import type { ACL, Stat, StatPersisted } from '@zoo/protocol'
 import { AclCache } from './acl-cache.js'
 import { OPEN_ACL_UNSAFE, READ_ACL_UNSAFE } from './acl.js'
 import { DigestSum, nodeDigest, pathDataCrc } from './digest.js'
-import { CONTAINER_OWNER, kindOfOwner, ttlOwner, visibleOwner } from './ephemeral.js'
+import { CONTAINER_OWNER, kindOfOwner, ttlOfOwner, ttlOwner, visibleOwner } from './ephemeral.js'
 import { NodeTable } from './node-table.js'
 import { CONFIG_PATH, QUOTA_PATH, ROOT_PATH, ZOOKEEPER_PATH, nameOf, parentOf } from './paths.js'
 import { LIMITS_NODE, QuotaPrefixes, STATS_NODE, StatsTrack, statsPath } from './quota.js'
@@ -64,20 +64,31 @@ export class DataTree {
   private lastZxid = 0n
   private digestMismatchCount = 0
 
-  constructor() {
-    this.insertSpecial(ROOT_PATH, OPEN_ACL_UNSAFE, zeroStat())
-    this.insertSpecial(ZOOKEEPER_PATH, OPEN_ACL_UNSAFE, zeroStat())
-    this.insertSpecial(QUOTA_PATH, OPEN_ACL_UNSAFE, zeroStat())
+  /** A new tree holds /, /zookeeper, /zookeeper/quota and /zookeeper/config; `empty` is for loading a snapshot. */
+  constructor(contents: 'standard' | 'empty' = 'standard') {
+    if (contents === 'empty') return
+    this.restoreNode(ROOT_PATH, EMPTY_DATA, OPEN_ACL_UNSAFE, zeroStat())
+    this.restoreNode(ZOOKEEPER_PATH, EMPTY_DATA, OPEN_ACL_UNSAFE, zeroStat())
+    this.restoreNode(QUOTA_PATH, EMPTY_DATA, OPEN_ACL_UNSAFE, zeroStat())
     // Apache sets the config node's ACL with setACL(..., -1): its aversion reads -1.
-    this.insertSpecial(CONFIG_PATH, READ_ACL_UNSAFE, { ...zeroStat(), aversion: -1 })
+    this.restoreNode(CONFIG_PATH, EMPTY_DATA, READ_ACL_UNSAFE, { ...zeroStat(), aversion: -1 })
   }
 
-  private insertSpecial(path: string, acl: readonly ACL[], stat: StatPersisted): void {
-    const crc = pathDataCrc(path, null)
+  /** @internal adds a node as a snapshot holds it (its parent first); no quota or watch effects. */
+  restoreNode(path: string, data: string | null, acl: readonly ACL[], stat: StatPersisted): void {
+    const parent = path === ROOT_PATH ? -1 : this.nodes.slotOf(parentOf(path))
+    if (path !== ROOT_PATH && parent === -1) throw new KeeperError(ErrorCode.NONODE, parentOf(path))
+    const crc = pathDataCrc(path, fromStoredData(data))
     const digest = nodeDigest(path, crc, stat)
-    this.nodes.insert(path, { data: EMPTY_DATA, aclId: this.acls.acquire(acl), stat, pathDataCrc: crc, digest })
+    this.nodes.insert(path, { data, aclId: this.acls.acquire(acl), stat, pathDataCrc: crc, digest })
     this.digestSum.add(digest)
-    if (path !== ROOT_PATH) this.nodes.addChild(this.nodes.slotOf(parentOf(path)), path)
+    if (parent !== -1) this.nodes.addChild(parent, path)
+    this.indexOwner(path, stat.ephemeralOwner)
+  }
+
+  /** @internal the zxid a loaded snapshot was taken at. */
+  restoreLastZxid(zxid: bigint): void {
+    this.lastZxid = zxid
   }
 
   // ---------------------------------------------------------------- reading
@@ -177,6 +188,29 @@ export class DataTree {
 
   ttlNodes(): string[] {
     return [...this.ttlPaths]
+  }
+
+  /**
+   * Containers and TTL nodes due for deletion at `nowMs` (Apache's ContainerManager candidates):
+   * an empty container that has had a child (or, with `maxNeverUsedIntervalMs`, has been unused
+   * that long), an empty TTL node whose TTL has passed since its last change. The reaper proposes
+   * a deleteContainer for each; prepare checks again, so a node changed meanwhile survives.
+   */
+  dueForDeletion(nowMs: bigint, options: { maxNeverUsedIntervalMs?: bigint } = {}): string[] {
+    const neverUsedMs = options.maxNeverUsedIntervalMs ?? 0n
+    const due: string[] = []
+    for (const path of this.containerPaths) {
+      const slot = this.nodes.slotOf(path)
+      if (this.nodes.childCount(slot) !== 0) continue
+      const elapsedMs = nowMs - this.nodes.mtime(slot)
+      if (this.nodes.cversion(slot) > 0 || (neverUsedMs !== 0n && elapsedMs > neverUsedMs)) due.push(path)
+    }
+    for (const path of this.ttlPaths) {
+      const slot = this.nodes.slotOf(path)
+      const ttlMs = ttlOfOwner(this.nodes.owner(slot))
+      if (this.nodes.childCount(slot) === 0 && ttlMs !== 0n && nowMs - this.nodes.mtime(slot) > ttlMs) due.push(path)
+    }
+    return due
   }
 
   /** @internal the Stat a client sees (DataNode.copyStat): cversion counts creates and deletes. */

@@ -18,14 +18,22 @@ export interface WatchDelivery {
   event: WatcherEvent
 }
 
-/** The path itself, then each ancestor up to "/" (PathParentIterator: nothing for ""). */
-function* pathAndAncestors(path: string): Generator<string> {
+/**
+ * Apache's PathParentIterator: the path, then (up to `maxLevel`) each ancestor up to "/"; nothing
+ * for "". It works out the next path before handing out the current one, so a path with no '/'
+ * left to cut throws there (Apache: StringIndexOutOfBoundsException, a MARSHALLINGERROR reply).
+ */
+function* pathParentIterator(path: string, maxLevel: number): Generator<string> {
   let p = path
-  while (p.length > 0) {
-    yield p
-    if (p === ROOT_PATH || p.length === 0) return
-    const slash = p.lastIndexOf('/')
-    p = slash <= 0 ? ROOT_PATH : p.slice(0, slash)
+  for (let level = 0; p.length > 0 && level <= maxLevel; level++) {
+    const current = p
+    if (p === ROOT_PATH) p = ''
+    else {
+      const slash = p.lastIndexOf('/')
+      if (slash === -1) throw new RangeError(`no parent path of ${JSON.stringify(p)}`)
+      p = slash === 0 ? ROOT_PATH : p.slice(0, slash)
+    }
+    yield current
   }
 }
 
@@ -85,10 +93,16 @@ export class WatchTable {
   /**
    * WatchManager.containsWatcher as 3.8 has it: true when *any* session watches exactly `path`
    * (it checks the path's watcher set, not this session's entry). checkWatches inherits this.
-   * Its path iterator yields nothing for "", so a watch on "" is never found (nor fired).
+   * Its path iterator yields nothing for "" (a watch on "" is never found, nor fired) and, when
+   * recursive watches exist, walks on to the parents, which throws for a path without a '/'.
    */
   containsAny(path: string): boolean {
-    return path.length > 0 && this.byPath.has(path)
+    let atPath = true
+    for (const level of pathParentIterator(path, this.recursiveCount > 0 ? Infinity : 0)) {
+      if (atPath && this.byPath.has(level)) return true
+      atPath = false
+    }
+    return false
   }
 
   removeSession(sessionId: bigint): void {
@@ -102,7 +116,7 @@ export class WatchTable {
   /** Sessions whose watches `event` on `path` fires; one-shot watches at `path` are removed. */
   trigger(path: string, event: EventType): Set<bigint> {
     const fired = new Set<bigint>()
-    const levels = this.recursiveCount > 0 ? pathAndAncestors(path) : path.length > 0 ? [path] : []
+    const levels = pathParentIterator(path, this.recursiveCount > 0 ? Infinity : 0)
     let atPath = true
     for (const level of levels) {
       const sessions = this.byPath.get(level)

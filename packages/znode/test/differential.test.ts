@@ -14,6 +14,9 @@ const seeds = process.env.ZNODE_DIFF_SEEDS
   ? process.env.ZNODE_DIFF_SEEDS.split(',').map(Number)
   : [1, 2, 3, 4, (Date.now() % 1_000_000) + 5]
 
+// A few ms per op (each op also pings every session); long replays get the time they need.
+t.setTimeout(60_000 + seeds.length * OPS_PER_SEED * 10)
+
 /** Every opcode family (and outcome) a run must have exercised, or the generator has a gap. */
 const MUST_APPEAR = [
   'create', 'create2', 'createContainer', 'createTTL', 'delete', 'setData', 'getData', 'exists', 'getChildren',
