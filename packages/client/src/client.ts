@@ -14,7 +14,7 @@ import { joinPath, pathPrefixes, validatePath } from './paths.js'
 import { retryDelayMs } from './retry.js'
 import type { ClientState } from './state.js'
 import { Transaction, checkVersion, transactionResults, type TransactionOp, type TransactionResult } from './transaction.js'
-import type { PersistentWatchEvent, RemovableKind, WatchCallback } from './watches.js'
+import type { OneShotKind, PersistentWatchEvent, RemovableKind, WatchCallback } from './watches.js'
 
 export interface ReadOptions extends CallOptions {
   /** a one-shot watch: called once with the next change (or sessionExpired / removed) */
@@ -206,23 +206,40 @@ export class ZooKeeperClient {
 
   // ------------------------------------------------------------------ reads
 
+  /**
+   * A one-shot watch: whether to ask the server for it (not when a persistent watch on the path
+   * already brings its events, see watches.ts), and the hook that registers it when the reply
+   * is read. Should the persistent watch have gone while the read was out, the watch is set
+   * with SetWatches2 relative to the reply's zxid, so a change after the read still fires.
+   */
+  private oneShot(path: string, watch: WatchCallback | undefined, kindFor: (err: number) => OneShotKind | undefined) {
+    if (watch === undefined) return { ask: false, hook: undefined }
+    const watches = this.core.watches
+    const ask = watches.serverNeedsOneShot(path)
+    const hook = (reply: DecodedReply) => {
+      const kind = kindFor(reply.header.err)
+      if (kind === undefined) return
+      watches.addOneShot(kind, path, watch)
+      if (!ask && watches.serverNeedsOneShot(path)) this.core.setWatches(path, reply.header.zxid)
+    }
+    return { ask, hook }
+  }
+
   /** The node's Stat, or null when it does not exist; `watch` fires on its creation, change or deletion. */
   async exists(path: string, options: ReadOptions = {}): Promise<Stat | null> {
+    const server = this.toServer(path)
     const watch = options.watch
-    const hook = watch && ((reply: DecodedReply) => {
-      if (reply.header.err === ErrorCode.OK) this.core.watches.addOneShot('data', path, watch)
-      else if (reply.header.err === ErrorCode.NONODE) this.core.watches.addOneShot('exist', path, watch)
-    })
-    const reply = await this.request({ type: OpCode.exists, path: this.toServer(path), watch: watch !== undefined }, path, options, hook)
+    const { ask, hook } = this.oneShot(path, watch, (err) => (err === ErrorCode.OK ? 'data' : err === ErrorCode.NONODE ? 'exist' : undefined))
+    const reply = await this.request({ type: OpCode.exists, path: server, watch: ask }, path, options, hook)
     if (reply.header.err === ErrorCode.NONODE) return null
     check(reply, path)
     return (reply.response as { stat: Stat }).stat
   }
 
   async getData(path: string, options: ReadOptions = {}): Promise<{ data: Buffer; stat: Stat }> {
-    const watch = options.watch
-    const hook = watch && ((reply: DecodedReply) => reply.header.err === ErrorCode.OK && this.core.watches.addOneShot('data', path, watch))
-    const reply = await this.request({ type: OpCode.getData, path: this.toServer(path), watch: watch !== undefined }, path, options, hook)
+    const server = this.toServer(path)
+    const { ask, hook } = this.oneShot(path, options.watch, (err) => (err === ErrorCode.OK ? 'data' : undefined))
+    const reply = await this.request({ type: OpCode.getData, path: server, watch: ask }, path, options, hook)
     check(reply, path)
     const response = reply.response as { data: Buffer | null; stat: Stat }
     return { data: response.data ?? EMPTY, stat: response.stat }
@@ -230,9 +247,9 @@ export class ZooKeeperClient {
 
   /** Children names (unsorted, as the server keeps them) and the node's Stat. */
   async getChildren(path: string, options: ReadOptions = {}): Promise<{ children: string[]; stat: Stat }> {
-    const watch = options.watch
-    const hook = watch && ((reply: DecodedReply) => reply.header.err === ErrorCode.OK && this.core.watches.addOneShot('child', path, watch))
-    const reply = await this.request({ type: OpCode.getChildren2, path: this.toServer(path), watch: watch !== undefined }, path, options, hook)
+    const server = this.toServer(path)
+    const { ask, hook } = this.oneShot(path, options.watch, (err) => (err === ErrorCode.OK ? 'child' : undefined))
+    const reply = await this.request({ type: OpCode.getChildren2, path: server, watch: ask }, path, options, hook)
     check(reply, path)
     return reply.response as { children: string[]; stat: Stat }
   }

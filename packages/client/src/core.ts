@@ -8,7 +8,7 @@
  */
 import { EventEmitter } from 'node:events'
 import {
-  ErrorCode, JuteWriter, KeeperError, OpCode, ProtocolError, Xid,
+  ErrorCode, JuteWriter, KeeperError, OpCode, ProtocolError, WatcherType, Xid,
   decodeConnectResponse, decodeReply, encodeConnectRequest, writeRequest,
   type DecodedReply, type Request,
 } from '@zoo/protocol'
@@ -287,8 +287,11 @@ export class ClientCore extends EventEmitter {
       () => ({ type: 'resync', path, reason: 'overflow' }),
       () => {
         this.streams.delete(stream)
-        const lastOnPath = this.watches.removePersistent(path, recursive, listener)
-        if (lastOnPath && this.primed) this.removeServerWatch(path)
+        const action = this.watches.removePersistent(path, recursive, listener)
+        // Offline, the next reconnect registers exactly what is left.
+        if (action === 'none' || !this.primed) return
+        const relativeZxid = this.session.lastZxidSeen
+        this.removeServerWatch(path).then(() => action === 'reset' && this.setWatches(path, relativeZxid))
       },
     )
     listener = (event) => stream.push(event)
@@ -297,10 +300,10 @@ export class ClientCore extends EventEmitter {
     return { stream, first }
   }
 
-  /** Drops the server's watches on a path nobody here listens to any more. */
-  private removeServerWatch(path: string): void {
-    const request: Request = { type: OpCode.removeWatches, path: this.chroot.toServer(path), watcherType: 3 }
-    this.submit(request, path).then(
+  /** Drops the server's watches on a path; settles once the server answered (or cannot). */
+  private removeServerWatch(path: string): Promise<void> {
+    const request: Request = { type: OpCode.removeWatches, path: this.chroot.toServer(path), watcherType: WatcherType.Any }
+    return this.submit(request, path).then(
       (reply) => {
         // NOWATCHER: the server had already dropped it (e.g. a reconnect re-registered nothing for it).
         if (reply.header.err !== ErrorCode.OK && reply.header.err !== ErrorCode.NOWATCHER) this.listenerError(new KeeperError(reply.header.err as ErrorCode, path))
@@ -310,6 +313,16 @@ export class ClientCore extends EventEmitter {
         if (!(error instanceof KeeperError)) this.listenerError(error)
       },
     )
+  }
+
+  /**
+   * Registers the watches the registry holds for one path (SetWatches2 mid-session): the server
+   * fires at once for what changed after `relativeZxid`, so nothing is missed in between.
+   */
+  setWatches(path: string, relativeZxid: bigint): void {
+    if (!this.primed) return
+    const frames = splitSetWatches(this.serverWatchPaths(path), relativeZxid, SET_WATCHES_MAX_FRAME_BYTES)
+    for (const frame of frames) this.writeFrame(Xid.SET_WATCHES, { type: OpCode.setWatches2, ...frame })
   }
 
   // ------------------------------------------------------------------ connecting
@@ -380,8 +393,8 @@ export class ClientCore extends EventEmitter {
     this.flush()
   }
 
-  private serverWatchPaths(): WatchSnapshot {
-    const snapshot = this.watches.snapshot()
+  private serverWatchPaths(only?: string): WatchSnapshot {
+    const snapshot = this.watches.snapshot(only)
     const map = (paths: string[]) => paths.map((p) => this.chroot.toServer(p))
     return { data: map(snapshot.data), exist: map(snapshot.exist), child: map(snapshot.child), persistent: map(snapshot.persistent), recursive: map(snapshot.recursive) }
   }

@@ -3,9 +3,17 @@
  * per path for our session and sends one notification per path; this registry fans it out to
  * every local listener, forgets one-shot listeners as they fire (as the server does), and lists
  * what to re-register with SetWatches2 after a reconnect. Paths are the user's (chroot removed).
+ *
+ * Apache 3.8 keeps one mode per (session, path) in each of its two watch tables, and the last
+ * registration wins: a getData watch after addWatch turns the persistent watch into a one-shot
+ * one, and SetWatches2 puts recursive watches in the child table too, silencing child events on
+ * that path. So on a path with a persistent or recursive watch, one-shot watches are kept here
+ * only (the persistent watch already brings their events), and on a path with a recursive
+ * watch, `childrenChanged` is derived from its children's created/deleted events, never taken
+ * from the server, whether or not the server still sends it.
  */
 import { EventType } from '@zoo/protocol'
-import { pathPrefixes } from './paths.js'
+import { parentPath, pathPrefixes } from './paths.js'
 
 export type NodeEventType = 'created' | 'deleted' | 'dataChanged' | 'childrenChanged'
 
@@ -81,22 +89,28 @@ export class WatchRegistry {
     addTo(this.oneShot[kind], path, callback)
   }
 
+  /** Must a read with a one-shot watch on `path` ask the server for it (see the module note)? */
+  serverNeedsOneShot(path: string): boolean {
+    return !this.persistent.has(path) && !this.recursive.has(path)
+  }
+
   /** Returns true when this is the first listener of that mode on the path (send addWatch). */
   addPersistent(path: string, recursive: boolean, callback: PersistentWatchCallback): boolean {
     return addTo(recursive ? this.recursive : this.persistent, path, callback)
   }
 
   /**
-   * Forgets a persistent listener. Returns true when no listener of any kind is left on the path,
-   * so the server-side watch can go too (removing it earlier would also drop one-shot watches the
-   * server keeps in the same slot).
+   * Forgets a persistent listener. `remove`: nothing is left on the path, drop the server's
+   * watch. `reset`: the last listener of its mode went but others stay; drop the server's watch
+   * and register `snapshot(path)` again (the server's slot holds one mode only).
    */
-  removePersistent(path: string, recursive: boolean, callback: PersistentWatchCallback): boolean {
+  removePersistent(path: string, recursive: boolean, callback: PersistentWatchCallback): 'none' | 'remove' | 'reset' {
     const map = recursive ? this.recursive : this.persistent
     const set = map.get(path)
-    if (!set?.delete(callback)) return false
-    if (set.size === 0) map.delete(path)
-    return !this.watched(path)
+    if (!set?.delete(callback)) return 'none'
+    if (set.size > 0) return 'none'
+    map.delete(path)
+    return this.watched(path) ? 'reset' : 'remove'
   }
 
   /** Is anything watching exactly this path? */
@@ -108,6 +122,14 @@ export class WatchRegistry {
   notify(type: number, path: string): Delivery[] {
     const name = nodeEventType(type)
     if (name === undefined) return []
+    if (name === 'childrenChanged' && this.recursive.has(path)) return []
+    const out = this.deliveries(name, path)
+    const parent = parentPath(path)
+    if ((name === 'created' || name === 'deleted') && parent !== undefined && this.recursive.has(parent)) out.push(...this.deliveries('childrenChanged', parent))
+    return out
+  }
+
+  private deliveries(name: NodeEventType, path: string): Delivery[] {
     const fired = new Set<WatchCallback>()
     if (name !== 'childrenChanged') {
       take(this.oneShot.data, path, fired)
@@ -146,14 +168,16 @@ export class WatchRegistry {
     return { deliveries: [...removed].map((cb): Delivery => [cb, event]), removed: removed.size, serverToo }
   }
 
-  /** What to send in SetWatches2 after a reconnect. */
-  snapshot(): WatchSnapshot {
+  /** What to send in SetWatches2 after a reconnect (or for one path, after a reset). */
+  snapshot(only?: string): WatchSnapshot {
+    const keys = (map: Map<string, unknown>) => (only === undefined ? [...map.keys()] : map.has(only) ? [only] : [])
+    const oneShot = (map: Map<string, unknown>) => keys(map).filter((path) => this.serverNeedsOneShot(path))
     return {
-      data: [...this.oneShot.data.keys()],
-      exist: [...this.oneShot.exist.keys()],
-      child: [...this.oneShot.child.keys()],
-      persistent: [...this.persistent.keys()],
-      recursive: [...this.recursive.keys()],
+      data: oneShot(this.oneShot.data),
+      exist: oneShot(this.oneShot.exist),
+      child: oneShot(this.oneShot.child),
+      persistent: keys(this.persistent),
+      recursive: keys(this.recursive),
     }
   }
 
