@@ -22,6 +22,13 @@ export interface PeerTransportOptions {
   reconnectInitialDelayMs?: number
   reconnectMaxDelayMs?: number
   handshakeTimeoutMs?: number
+  /**
+   * An empty frame goes to a peer after this long without sending it anything; a link that
+   * receives nothing (not even that) for idleTimeoutMs is closed, and redialed by the higher id.
+   * Without it a peer whose host vanished stays "connected" until TCP gives up, minutes later.
+   */
+  heartbeatMs?: number
+  idleTimeoutMs?: number
   /** Jitter source for reconnect delays (injected so tests can pin it). */
   random?: () => number
 }
@@ -59,12 +66,16 @@ interface Link {
   reconnectTimer: NodeJS.Timeout | undefined
   failedDials: number
   flushScheduled: boolean
+  lastSentMs: number
+  lastReceivedMs: number
   readonly stats: Omit<PeerLinkStats, 'connected' | 'queuedFrames' | 'queuedBytes'>
 }
 
 export const DEFAULT_MAX_FRAME_BYTES = 64 * 1024 * 1024
 const DEFAULT_MAX_QUEUE_BYTES = 128 * 1024 * 1024
 const DEFAULT_MAX_QUEUE_FRAMES = 100_000
+// A zero-length frame is a heartbeat: every real message has at least its type byte.
+const EMPTY_FRAME = Buffer.alloc(4)
 // Frames are coalesced into writes of about this size: fewer syscalls under load.
 const WRITE_CHUNK_BYTES = 256 * 1024
 
@@ -86,6 +97,9 @@ export class PeerTransport extends EventEmitter<PeerTransportEvents> {
   private readonly reconnectInitialDelayMs: number
   private readonly reconnectMaxDelayMs: number
   private readonly handshakeTimeoutMs: number
+  private readonly heartbeatMs: number
+  private readonly idleTimeoutMs: number
+  private heartbeat: NodeJS.Timeout | undefined
   private readonly random: () => number
   private closed = false
 
@@ -97,6 +111,9 @@ export class PeerTransport extends EventEmitter<PeerTransportEvents> {
     this.reconnectInitialDelayMs = options.reconnectInitialDelayMs ?? 50
     this.reconnectMaxDelayMs = options.reconnectMaxDelayMs ?? 2_000
     this.handshakeTimeoutMs = options.handshakeTimeoutMs ?? 5_000
+    this.heartbeatMs = options.heartbeatMs ?? 1_000
+    this.idleTimeoutMs = options.idleTimeoutMs ?? 5_000
+    if (!(this.idleTimeoutMs > this.heartbeatMs)) throw new RangeError('idleTimeoutMs must exceed heartbeatMs')
     this.random = options.random ?? Math.random
     const maxQueueBytes = options.maxQueueBytes ?? DEFAULT_MAX_QUEUE_BYTES
     const maxQueueFrames = options.maxQueueFrames ?? DEFAULT_MAX_QUEUE_FRAMES
@@ -104,7 +121,8 @@ export class PeerTransport extends EventEmitter<PeerTransportEvents> {
       if (id === this.id) continue
       const stats = { sentFrames: 0, receivedFrames: 0, droppedFrames: 0, connects: 0, oversizedFrames: 0, overflowResets: 0 }
       const queue = new SendQueue(maxQueueFrames, maxQueueBytes)
-      this.links.set(id, { id, address, queue, socket: undefined, dialing: undefined, reconnectTimer: undefined, failedDials: 0, flushScheduled: false, stats })
+      const link = { id, address, queue, socket: undefined, dialing: undefined, reconnectTimer: undefined, failedDials: 0, flushScheduled: false, lastSentMs: 0, lastReceivedMs: 0, stats }
+      this.links.set(id, link)
     }
     this.server = createServer((socket) => this.attach(socket, undefined))
   }
@@ -120,6 +138,7 @@ export class PeerTransport extends EventEmitter<PeerTransportEvents> {
     })
     this.server.on('error', (error) => this.emit('warning', `listener: ${error.message}`))
     for (const link of this.links.values()) if (link.id < this.id) this.dial(link)
+    this.heartbeat = setInterval(() => this.checkLinks(), Math.max(10, Math.floor(this.heartbeatMs / 2)))
     return this.address
   }
 
@@ -139,11 +158,12 @@ export class PeerTransport extends EventEmitter<PeerTransportEvents> {
 
   /**
    * Queues `payload` for `to`. Never blocks: returns false (and counts a drop) when the
-   * peer's queue is full. Throws for an unknown peer or a payload above maxFrameBytes.
+   * peer's queue is full. Throws for an unknown peer, an empty payload or one above maxFrameBytes.
    */
   send(to: number, payload: Uint8Array): boolean {
     const link = this.links.get(to)
     if (link === undefined) throw new RangeError(`member ${this.id} has no peer ${to}`)
+    if (payload.length === 0) throw new RangeError('an empty payload is reserved for heartbeats')
     if (this.closed) return false
     const frame = encodeFrame(payload, this.maxFrameBytes)
     if (!link.queue.offer(frame)) {
@@ -168,6 +188,7 @@ export class PeerTransport extends EventEmitter<PeerTransportEvents> {
   async close(): Promise<void> {
     if (this.closed) return
     this.closed = true
+    clearInterval(this.heartbeat)
     for (const link of this.links.values()) {
       clearTimeout(link.reconnectTimer)
       link.queue.clear()
@@ -212,12 +233,13 @@ export class PeerTransport extends EventEmitter<PeerTransportEvents> {
     socket.on('data', (chunk) => {
       decoder.append(chunk)
       try {
+        if (link !== undefined) link.lastReceivedMs = Date.now()
         for (let frame = decoder.next(); frame !== undefined && !socket.destroyed; frame = decoder.next()) {
           if (link === undefined) {
             link = this.handshake(socket, decodeHello(frame), dialed)
             clearTimeout(deadline)
             decoder.maxFrameBytes = this.maxFrameBytes
-          } else {
+          } else if (frame.length > 0) {
             link.stats.receivedFrames += 1
             this.emit('message', link.id, frame)
           }
@@ -262,6 +284,7 @@ export class PeerTransport extends EventEmitter<PeerTransportEvents> {
       old.destroy()
     }
     link.socket = socket
+    link.lastReceivedMs = link.lastSentMs = Date.now()
     link.failedDials = 0
     link.stats.connects += 1
     this.emit('connected', link.id)
@@ -286,6 +309,22 @@ export class PeerTransport extends EventEmitter<PeerTransportEvents> {
       const frames = link.queue.takeUpTo(WRITE_CHUNK_BYTES)
       socket.write(frames.length === 1 ? frames[0]! : Buffer.concat(frames))
       link.stats.sentFrames += frames.length
+      link.lastSentMs = Date.now()
+    }
+  }
+
+  /** Heartbeats quiet links and closes those that went silent (the peer or its host is gone). */
+  private checkLinks(): void {
+    const now = Date.now()
+    for (const link of this.links.values()) {
+      const socket = link.socket
+      if (socket === undefined || socket.destroyed) continue
+      if (now - link.lastReceivedMs > this.idleTimeoutMs) {
+        socket.destroy(new Error(`nothing received for ${now - link.lastReceivedMs} ms`))
+      } else if (now - link.lastSentMs >= this.heartbeatMs && link.queue.length === 0 && !socket.writableNeedDrain) {
+        socket.write(EMPTY_FRAME)
+        link.lastSentMs = now
+      }
     }
   }
 }

@@ -184,6 +184,40 @@ t.test('a connection that never says hello is closed at the handshake deadline',
   t.ok(Date.now() - started < 3_000)
 })
 
+t.test('a peer that goes silent is dropped after idleTimeoutMs and redialed; idle healthy links stay up', async (t) => {
+  const peers = await addresses([1, 2, 3])
+  // Member 1 is a fake that answers the hello, then reads but never sends anything (a vanished host).
+  const accepted: Socket[] = []
+  const fake = createServer((socket) => {
+    accepted.push(socket)
+    const decoder = new FrameDecoder(HELLO_BYTES)
+    socket.once('data', (chunk) => {
+      decoder.append(chunk)
+      decodeHello(decoder.next()!)
+      socket.write(encodeFrame(encodeHello(1), HELLO_BYTES))
+      socket.resume()
+    })
+  })
+  fake.listen(peers.get(1)!.port, HOST)
+  await once(fake, 'listening')
+  t.teardown(() => {
+    for (const socket of accepted) socket.destroy()
+    fake.close()
+  })
+  const timing = { heartbeatMs: 50, idleTimeoutMs: 300 }
+  const three = await startMember(t, 3, peers, timing)
+  const two = await startMember(t, 2, peers, timing)
+  await Promise.all([connected(three.transport, 1), connected(three.transport, 2)])
+  const reasons: string[] = []
+  three.transport.on('disconnected', (peer, reason) => reasons.push(`${peer}: ${reason}`))
+  await waitFor(async () => three.transport.stats(1).connects >= 2, 5_000, 'the silent link dropped and redialed')
+  t.match(reasons.join('\n'), /1: nothing received for \d+ ms/)
+  t.equal(three.transport.stats(2).connects, 1, 'the idle link between real members stayed up on heartbeats')
+  t.ok(two.transport.isConnected(3))
+  t.same(two.inbox, [], 'heartbeats are not delivered as messages')
+  t.throws(() => two.transport.send(3, new Uint8Array(0)), RangeError)
+})
+
 t.test('reconnect delays back off exponentially to a cap, with jitter', async (t) => {
   t.equal(reconnectDelayMs(0, 50, 2_000, 0), 25)
   t.equal(reconnectDelayMs(0, 50, 2_000, 1), 50)
