@@ -4,16 +4,15 @@
 //   int sessions  { long id, int timeoutMs, buffer passwd }
 //   int acls      { vector<ACL> }            (numbered in order of first use by a node)
 //   int quotas    { ustring path }
-//   int nodes     { int sharedPrefix, ustring pathSuffix, buffer data, int aclIndex,
-//                   long czxid, mzxid, pzxid, ctime, mtime, int version, cversion, aversion,
-//                   long ephemeralOwner }   (a parent before its children; the path shares
-//                                            `sharedPrefix` UTF-16 units with the previous one)
+//   int nodes     { int sharedPrefix, ustring pathSuffix, buffer data, int aclIndex, StatPersisted }
+//                 (a parent before its children; the path shares `sharedPrefix` UTF-16 units
+//                  with the previous one)
 //   uint32 CRC32 of everything before it
 // Nodes are written in the tree's own order, so two trees that applied the same txns write the
 // same bytes, and a loaded tree writes again exactly what it was loaded from.
 import { crc32 } from 'node:zlib'
-import { ACL, JuteReader, JuteWriter, ProtocolError } from '@zoo/protocol'
-import type { ACL as AclRecord, StatPersisted } from '@zoo/protocol'
+import { ACL, JuteReader, JuteWriter, ProtocolError, StatPersisted } from '@zoo/protocol'
+import type { ACL as AclRecord } from '@zoo/protocol'
 import { DataTree } from './tree.js'
 
 const MAGIC = Buffer.from('ZOOSNAP\u0001', 'latin1')
@@ -100,7 +99,7 @@ export function writeSnapshot(tree: DataTree): Buffer[] {
     const data = nodes.dataString(slot)
     out.w.buffer(data === null ? null : Buffer.from(data, 'latin1'))
     out.w.int(aclIndex.get(nodes.aclId(slot)) as number)
-    writeStat(out.w, nodes.stat(slot))
+    StatPersisted.encode(out.w, nodes.stat(slot))
     previous = path
     out.maybeFlush()
   }
@@ -114,30 +113,6 @@ export function writeSnapshot(tree: DataTree): Buffer[] {
 /** The snapshot as one buffer. */
 export function snapshotBytes(tree: DataTree): Buffer {
   return Buffer.concat(writeSnapshot(tree))
-}
-
-function writeStat(w: JuteWriter, s: StatPersisted): void {
-  w.long(s.czxid)
-  w.long(s.mzxid)
-  w.long(s.pzxid)
-  w.long(s.ctime)
-  w.long(s.mtime)
-  w.int(s.version)
-  w.int(s.cversion)
-  w.int(s.aversion)
-  w.long(s.ephemeralOwner)
-}
-
-function readStat(r: JuteReader): StatPersisted {
-  const czxid = r.long()
-  const mzxid = r.long()
-  const pzxid = r.long()
-  const ctime = r.long()
-  const mtime = r.long()
-  const version = r.int()
-  const cversion = r.int()
-  const aversion = r.int()
-  return { czxid, mzxid, pzxid, ctime, mtime, version, cversion, aversion, ephemeralOwner: r.long() }
 }
 
 /** A count the remaining bytes can hold, each item taking at least `minBytes`. */
@@ -206,7 +181,7 @@ function readNodes(r: JuteReader, tree: DataTree, acls: readonly AclRecord[][]):
     const data = r.buffer()
     const acl = acls[r.int()]
     if (acl === undefined) throw new SnapshotError('malformed', `node ${path} names an ACL the snapshot does not have`)
-    tree.restoreNode(path, data === null ? null : data.toString('latin1'), acl, readStat(r))
+    tree.restoreNode(path, data === null ? null : data.toString('latin1'), acl, StatPersisted.decode(r))
     previous = path
   }
   if (count === 0) throw new SnapshotError('malformed', 'no root node')

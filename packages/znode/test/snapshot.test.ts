@@ -1,0 +1,103 @@
+import t from 'tap'
+import { OpCode, Perms } from '@zoo/protocol'
+import { SnapshotError, digestId, readSnapshot, snapshotBytes, writeSnapshot } from '../src/index.js'
+import { Driver, S1, S2 } from './support/driver.js'
+
+/** A tree with a bit of everything a snapshot must keep. */
+function sample(): Driver {
+  const d = new Driver()
+  d.session(S1)
+  d.session(S2)
+  d.create('/a', 0, Buffer.from('hello'))
+  d.create('/a/seq-', 2, null)
+  d.create('/a/eph', 1, Buffer.alloc(0), undefined, S2)
+  d.create('/secret', 0, Buffer.from([0, 255, 128]), [{ perms: Perms.ALL, id: { scheme: 'digest', id: digestId('u:p') } }])
+  d.write({ type: OpCode.createContainer, path: '/box', data: null, acl: [{ perms: Perms.ALL, id: { scheme: 'world', id: 'anyone' } }], flags: 4 })
+  d.write({ type: OpCode.createTTL, path: '/ttl', data: null, acl: [{ perms: Perms.ALL, id: { scheme: 'world', id: 'anyone' } }], flags: 5, ttl: 5000n })
+  d.create('/日本/', 0)
+  d.create('/日本', 0, Buffer.from('x'))
+  d.create('/日本/語', 0)
+  d.create('/zookeeper/quota/a')
+  d.create('/zookeeper/quota/a/zookeeper_limits', 0, Buffer.from('count=10,bytes=100'))
+  d.create('/zookeeper/quota/a/zookeeper_stats', 0, Buffer.from('count=0,bytes=0'))
+  d.write({ type: OpCode.delete, path: '/a/seq-0000000000', version: -1 })
+  d.write({ type: OpCode.setData, path: '/a', data: Buffer.from('bye'), version: 0 })
+  return d
+}
+
+t.test('snapshot then load round-trips: nodes, Stats, ACLs, sessions, quotas, digest', async (t) => {
+  const d = sample()
+  const bytes = snapshotBytes(d.tree)
+  const loaded = readSnapshot(bytes)
+  t.equal(loaded.lastProcessedZxid, d.tree.lastProcessedZxid)
+  t.equal(loaded.digest, d.tree.digest)
+  t.equal(loaded.nodeCount, d.tree.nodeCount)
+  for (const path of ['/', '/a', '/a/eph', '/secret', '/box', '/ttl', '/日本/語', '/zookeeper/config']) {
+    t.same(loaded.stat(path), d.tree.stat(path), `${path} stat`)
+    t.same(loaded.data(path), d.tree.data(path), `${path} data`)
+    t.same(loaded.acl(path), d.tree.acl(path), `${path} acl`)
+    t.same(loaded.children(path), d.tree.children(path), `${path} children`)
+  }
+  t.same([...loaded.sessions.keys()], [S1, S2])
+  t.same(loaded.sessions.get(S1)?.passwd, Buffer.alloc(16, 7))
+  t.same(loaded.ephemerals(S2), ['/a/eph'])
+  t.same(loaded.containers(), ['/box'])
+  t.same(loaded.ttlNodes(), ['/ttl'])
+  t.same(loaded.quotas.list(), ['/a'])
+  t.ok(snapshotBytes(loaded).equals(bytes), 'a loaded tree writes the same bytes')
+  t.same(Buffer.concat(writeSnapshot(d.tree)), bytes, 'chunks concatenate to the snapshot')
+  // The loaded tree keeps working: quotas, sequence numbers, ephemerals.
+  const more = new Driver({}, loaded)
+  t.equal(more.create('/a/seq-', 2).path, '/a/seq-0000000002')
+  more.write({ type: OpCode.closeSession }, S2)
+  t.equal(loaded.has('/a/eph'), false)
+  t.equal(loaded.data('/zookeeper/quota/a/zookeeper_stats')?.toString(), 'count=2,bytes=3', 'quota usage kept counting')
+})
+
+t.test('a corrupt snapshot is refused with a clear error', async (t) => {
+  const bytes = snapshotBytes(sample().tree)
+  const refused = (b: Buffer, reason: string, what: string) => {
+    try {
+      readSnapshot(b)
+      t.fail(`${what}: loaded`)
+    } catch (e) {
+      t.ok(e instanceof SnapshotError, what)
+      t.equal((e as SnapshotError).reason, reason, what)
+      t.match((e as Error).message, /^snapshot refused/)
+    }
+  }
+  refused(bytes.subarray(0, 5), 'truncated', 'too short')
+  refused(Buffer.concat([Buffer.from('NOTSNAPX'), bytes.subarray(8)]), 'bad-magic', 'other magic')
+  for (const at of [8, 20, 100, Math.floor(bytes.length / 2), bytes.length - 5, bytes.length - 1]) {
+    const flipped = Buffer.from(bytes)
+    flipped[at] = (flipped[at] as number) ^ 0x10
+    refused(flipped, 'checksum', `bit flipped at ${at}`)
+  }
+  refused(bytes.subarray(0, bytes.length - 10), 'checksum', 'cut short')
+})
+
+t.test('well-formed envelopes around bad contents are refused too', async (t) => {
+  const { crc32 } = await import('node:zlib')
+  const seal = (body: Buffer) => {
+    const trailer = Buffer.alloc(4)
+    trailer.writeUInt32BE(crc32(body), 0)
+    return Buffer.concat([body, trailer])
+  }
+  const bytes = snapshotBytes(sample().tree)
+  const body = Buffer.from(bytes.subarray(0, bytes.length - 4))
+  const badDigest = Buffer.from(body)
+  badDigest.writeBigInt64BE(12345n, 16)
+  const reasonOf = (b: Buffer) => {
+    try {
+      readSnapshot(b)
+      return 'loaded'
+    } catch (e) {
+      return e instanceof SnapshotError ? e.reason : String(e)
+    }
+  }
+  t.equal(reasonOf(seal(badDigest)), 'digest')
+  const hugeCount = Buffer.from(body)
+  hugeCount.writeInt32BE(0x7fffffff, 24)
+  t.equal(reasonOf(seal(hugeCount)), 'malformed')
+  t.equal(reasonOf(seal(body.subarray(0, body.length - 7))), 'malformed')
+})
