@@ -278,7 +278,7 @@ export class Contender<K extends string = string> {
     const controller = new AbortController()
     const abort = (error: PlaceLostError) => controller.abort(error)
     if (this.left) abort(new PlaceLostError('left', this.path))
-    const session = sessionLossSignal(this.client, this.path)
+    const session = sessionLossSignal(this.client, this.path, this.leaveController.signal)
     const stop = AbortSignal.any([session, this.leaveController.signal])
     const onStop = () => abort(stop.reason as PlaceLostError)
     if (stop.aborted) onStop()

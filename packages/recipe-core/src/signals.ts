@@ -46,14 +46,19 @@ function reasonFor(state: ClientState): PlaceLostReason {
  * An AbortSignal that aborts (reason: PlaceLostError) the moment the client's current connection
  * is lost, its session expires, or it closes. Aborted already when the client is not connected
  * now. Taken once per held place: a later reconnect does not un-abort it, because whatever was
- * held may have passed to someone else meanwhile.
+ * held may have passed to someone else meanwhile. `until` (e.g. "released") removes the listener
+ * from the client's signal, which outlives every place held on it.
  */
-export function sessionLossSignal(client: ZooKeeperClient, path?: string): AbortSignal {
+export function sessionLossSignal(client: ZooKeeperClient, path?: string, until?: AbortSignal): AbortSignal {
   const connection = client.connectionSignal()
   const controller = new AbortController()
   const abort = () => controller.abort(new PlaceLostError(reasonFor(client.state), path, { cause: connection.reason }))
   if (connection.aborted) abort()
-  else connection.addEventListener('abort', abort, { once: true })
+  else {
+    connection.addEventListener('abort', abort, { once: true })
+    // The client's signal outlives every lease taken on it: drop our listener when we are done.
+    until?.addEventListener('abort', () => connection.removeEventListener('abort', abort), { once: true })
+  }
   return controller.signal
 }
 
