@@ -1,7 +1,7 @@
 // The four-letter words as pure formatters of a ServerStatus, byte for byte in Apache 3.8's
 // layout (FourLetterCommands, StatCommand, ServerStats.toString, ServerCnxn.dumpConnectionInfo).
 import { javaDouble } from './summary.js'
-import { hex } from './status.js'
+import { hex, watchSummary } from './status.js'
 import type { ConnectionSnapshot, ServerStatus } from './status.js'
 
 export const NOT_SERVING = 'This ZooKeeper instance is not currently serving requests\n'
@@ -23,7 +23,7 @@ const formatters: Record<string, Formatter> = {
   mntr: (s) => (s.serving ? monitor(s) : NOT_SERVING),
   conf: (s) => s.conf.map(([k, v]) => (v === null ? `${k}\n` : `${k}=${v}\n`)).join(''),
   cons: (s) => (s.serving ? s.connections.map((c) => `${connectionInfo(c, false)}\n`).join('') + '\n' : NOT_SERVING),
-  wchs: (s) => (s.serving ? watchSummary(s) : NOT_SERVING),
+  wchs: (s) => (s.serving ? watchSummaryText(s) : NOT_SERVING),
   wchc: (s) => (s.serving ? watchesBySession(s) : NOT_SERVING),
   wchp: (s) => (s.serving ? watchesByPath(s) : NOT_SERVING),
   dump: (s) => (s.serving ? dump(s) : NOT_SERVING),
@@ -71,16 +71,9 @@ function monitor(s: ServerStatus): string {
   return s.monitor.map(([k, v]) => `zk_${k}\t${v}\n`).join('')
 }
 
-function watchSummary(s: ServerStatus): string {
-  const paths = new Set<string>()
-  let total = 0
-  let connections = 0
-  for (const watched of s.watchesBySession.values()) {
-    if (watched.length > 0) connections++
-    total += watched.length
-    for (const p of watched) paths.add(p)
-  }
-  return `${connections} connections watching ${paths.size} paths\nTotal watches:${total}\n`
+function watchSummaryText(s: ServerStatus): string {
+  const { sessions, paths, total } = watchSummary(s)
+  return `${sessions} connections watching ${paths} paths\nTotal watches:${total}\n`
 }
 
 function watchesBySession(s: ServerStatus): string {

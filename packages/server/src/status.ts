@@ -71,3 +71,16 @@ export interface ServerStatus {
 export function hex(value: bigint): string {
   return BigInt.asUintN(64, value).toString(16)
 }
+
+/** What wchs counts: sessions with a watch, distinct watched paths, watches in all. */
+export function watchSummary(s: Pick<ServerStatus, 'watchesBySession'>): { sessions: number; paths: number; total: number } {
+  const paths = new Set<string>()
+  let total = 0
+  let sessions = 0
+  for (const watched of s.watchesBySession.values()) {
+    if (watched.length > 0) sessions++
+    total += watched.length
+    for (const p of watched) paths.add(p)
+  }
+  return { sessions, paths: paths.size, total }
+}

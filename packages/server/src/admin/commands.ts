@@ -1,6 +1,6 @@
 // The AdminServer's commands (`/commands/<name>`) as pure functions of a ServerStatus, shaped
 // as Apache 3.8's JSON: the command's fields, then "command" and "error".
-import { hex } from '../status.js'
+import { hex, watchSummary } from '../status.js'
 import type { ServerStatus } from '../status.js'
 
 export type Json = null | boolean | number | bigint | string | Json[] | { [key: string]: Json }
@@ -24,15 +24,8 @@ const commands: AdminCommand[] = [
     names: ['watch_summary', 'wchs'],
     needsServing: true,
     run: (s) => {
-      const paths = new Set<string>()
-      let total = 0
-      let sessions = 0
-      for (const watched of s.watchesBySession.values()) {
-        if (watched.length > 0) sessions++
-        total += watched.length
-        for (const p of watched) paths.add(p)
-      }
-      return { num_connections: sessions, num_paths: paths.size, num_total_watches: total }
+      const { sessions, paths, total } = watchSummary(s)
+      return { num_connections: sessions, num_paths: paths, num_total_watches: total }
     },
   },
   {

@@ -3,6 +3,7 @@
 import { createServer } from 'node:http'
 import type { IncomingMessage, Server, ServerResponse } from 'node:http'
 import type { ServerMetrics } from '../metrics.js'
+import { listenOn } from '../net/listen.js'
 import type { ServerStatus } from '../status.js'
 import { hex } from '../status.js'
 import { adminCommandNames, runAdminCommand, toJson } from './commands.js'
@@ -32,15 +33,7 @@ export class AdminServer {
     const server = createServer((req, res) => {
       this.handle(req, res).catch((e: unknown) => send(res, 500, 'application/json', toJson({ error: String(e) })))
     })
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject)
-      server.listen(this.options.port, this.options.host, () => {
-        server.off('error', reject)
-        resolve()
-      })
-    })
-    const address = server.address()
-    this.boundPort = typeof address === 'object' && address !== null ? address.port : this.options.port
+    this.boundPort = await listenOn(server, this.options.port, this.options.host)
     this.server = server
   }
 

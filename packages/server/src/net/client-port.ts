@@ -3,6 +3,7 @@
 import { createServer } from 'node:net'
 import type { Server, Socket } from 'node:net'
 import { Connection, normalizeAddress } from './connection.js'
+import { listenOn } from './listen.js'
 import type { ConnectionHandler, ConnectionLimits } from './connection.js'
 
 export interface ClientPortOptions extends ConnectionLimits {
@@ -31,15 +32,7 @@ export class ClientPort {
 
   async listen(): Promise<void> {
     const server = createServer({ noDelay: true }, (socket) => this.onSocket(socket))
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject)
-      server.listen(this.options.port, this.options.host, () => {
-        server.off('error', reject)
-        resolve()
-      })
-    })
-    const address = server.address()
-    this.boundPort = typeof address === 'object' && address !== null ? address.port : this.options.port
+    this.boundPort = await listenOn(server, this.options.port, this.options.host)
     this.server = server
   }
 
