@@ -1,3 +1,5 @@
 import { packageConfig } from '../../rollup.base.mjs'
 
-export default packageConfig(import.meta.url, { entries: { index: 'src/index.ts', redis: 'src/redis/index.ts' } })
+export default packageConfig(import.meta.url, {
+  entries: { index: 'src/index.ts', redis: 'src/redis/index.ts', testing: 'src/testing/index.ts', candidate: 'src/testing/candidate-main.ts' },
+})

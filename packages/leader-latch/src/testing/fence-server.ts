@@ -1,0 +1,97 @@
+/**
+ * The fenced resource on a 127.0.0.1 TCP port, one JSON object per line, so that participants
+ * in other processes and languages (Node, Java/Curator, Python/kazoo) write to one place:
+ *
+ *   -> {"t":"write","p":"<id>","e":"<epoch>","s":<seq>}     <- {"s":<seq>,"ok":true|false}
+ *   -> {"t":"event","p":"<id>","ev":"isLeader","e":"<epoch>","why":"..."}   (no answer)
+ *
+ * Events only feed the timeline; the verdict comes from the writes alone.
+ */
+import { EventEmitter } from 'node:events'
+import { createServer, type Server, type Socket } from 'node:net'
+import * as z from 'zod'
+import { FencedResource, type WriteRecord } from './fence.js'
+
+const MAX_LINE_BYTES = 4_096
+
+const messageSchema = z.discriminatedUnion('t', [
+  z.object({ t: z.literal('write'), p: z.string().min(1), e: z.string().regex(/^\d+$/), s: z.number().int() }),
+  z.object({ t: z.literal('event'), p: z.string().min(1), ev: z.string().min(1), e: z.string().regex(/^\d+$/).optional(), why: z.string().optional() }),
+])
+
+export interface ParticipantEvent {
+  atMs: number
+  participant: string
+  event: string
+  epoch: bigint | undefined
+  why: string | undefined
+}
+
+export interface FenceServerEvents {
+  write: [record: WriteRecord]
+  event: [event: ParticipantEvent]
+  error: [error: Error]
+}
+
+export class FenceServer extends EventEmitter<FenceServerEvents> {
+  readonly resource = new FencedResource()
+  readonly events: ParticipantEvent[] = []
+  private readonly sockets = new Set<Socket>()
+
+  private constructor(private readonly server: Server, readonly port: number) {
+    super()
+  }
+
+  static async start(): Promise<FenceServer> {
+    const server = createServer()
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject)
+      server.listen(0, '127.0.0.1', () => resolve())
+    })
+    const address = server.address()
+    if (address === null || typeof address === 'string') throw new Error('fence server: no port')
+    const fence = new FenceServer(server, address.port)
+    server.on('connection', (socket) => fence.accept(socket))
+    return fence
+  }
+
+  private accept(socket: Socket): void {
+    this.sockets.add(socket)
+    socket.once('close', () => this.sockets.delete(socket))
+    socket.on('error', () => socket.destroy())
+    let pending = ''
+    socket.on('data', (chunk: Buffer) => {
+      pending += chunk.toString('utf8')
+      for (let newline = pending.indexOf('\n'); newline !== -1; newline = pending.indexOf('\n')) {
+        this.handle(socket, pending.slice(0, newline))
+        pending = pending.slice(newline + 1)
+      }
+      if (pending.length > MAX_LINE_BYTES) socket.destroy(new Error(`fence server: line over ${MAX_LINE_BYTES} bytes`))
+    })
+  }
+
+  private handle(socket: Socket, line: string): void {
+    if (line.trim() === '') return
+    let message: z.infer<typeof messageSchema>
+    try {
+      message = messageSchema.parse(JSON.parse(line))
+    } catch (error) {
+      if (this.listenerCount('error') > 0) this.emit('error', new Error(`fence server: bad line ${JSON.stringify(line.slice(0, 200))}`, { cause: error }))
+      return
+    }
+    if (message.t === 'write') {
+      const ok = this.resource.write({ participant: message.p, epoch: BigInt(message.e), seq: message.s })
+      socket.write(`${JSON.stringify({ s: message.s, ok })}\n`)
+      this.emit('write', this.resource.history().at(-1)!)
+      return
+    }
+    const event: ParticipantEvent = { atMs: performance.now(), participant: message.p, event: message.ev, epoch: message.e === undefined ? undefined : BigInt(message.e), why: message.why }
+    this.events.push(event)
+    this.emit('event', event)
+  }
+
+  async close(): Promise<void> {
+    for (const socket of this.sockets) socket.destroy()
+    await new Promise<void>((resolve) => this.server.close(() => resolve()))
+  }
+}

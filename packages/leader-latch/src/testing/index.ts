@@ -1,0 +1,3 @@
+export { FencedResource, checkHistory, verdict, type HistoryReport, type Term, type WriteAttempt, type WriteRecord } from './fence.js'
+export { FenceServer, type FenceServerEvents, type ParticipantEvent } from './fence-server.js'
+export { candidateConfigSchema, runCandidate, type CandidateConfig } from './candidate.js'
