@@ -204,6 +204,19 @@ export class ZooKeeperClient {
     return transactionResults(ops, (reply.response as { results: Parameters<typeof transactionResults>[1] }).results, this.core.chroot)
   }
 
+  /**
+   * Changes the ensemble's membership (needs `reconfigEnabled` and an admin identity on the
+   * server). Server lists use the `server.N=host:quorum:election;client` syntax, comma-separated;
+   * `fromConfigVersion` makes it conditional on the current config version. Returns the new config.
+   */
+  async reconfig(change: { joining?: string; leaving?: string; newMembers?: string; fromConfigVersion?: bigint }, options?: CallOptions): Promise<{ data: Buffer; stat: Stat }> {
+    const request: Request = { type: OpCode.reconfig, joiningServers: change.joining ?? null, leavingServers: change.leaving ?? null, newMembers: change.newMembers ?? null, curConfigId: change.fromConfigVersion ?? -1n }
+    const reply = await this.request(request, '/zookeeper/config', options)
+    check(reply, '/zookeeper/config')
+    const response = reply.response as { data: Buffer | null; stat: Stat }
+    return { data: response.data ?? EMPTY, stat: response.stat }
+  }
+
   // ------------------------------------------------------------------ reads
 
   /**

@@ -301,3 +301,13 @@ t.test('chroot: paths go out with it and come back without it', async (t) => {
   await until(() => events.length === 1, 2_000, 'event')
   t.same(events, [{ type: 'deleted', path: '/job' }])
 })
+
+t.test('reconfig: the request record and the new config', async (t) => {
+  const { server, zk } = await setup(t, {
+    onRequest: (f) => (f.request.type === OpCode.reconfig ? { response: { data: Buffer.from('server.1=a\nversion=200000002'), stat: { czxid: 0n, mzxid: 7n, ctime: 0n, mtime: 0n, version: 2, cversion: 0, aversion: 0, ephemeralOwner: 0n, dataLength: 30, numChildren: 0, pzxid: 0n } } } : undefined),
+  })
+  const result = await zk.reconfig({ joining: 'server.4=127.0.0.1:1:2;3', fromConfigVersion: 0x100000001n })
+  t.equal(result.data.toString(), 'server.1=a\nversion=200000002')
+  t.equal(result.stat.version, 2)
+  t.same(server.last.ofType(OpCode.reconfig).map((f) => f.request), [{ type: OpCode.reconfig, joiningServers: 'server.4=127.0.0.1:1:2;3', leavingServers: null, newMembers: null, curConfigId: 0x100000001n }])
+})

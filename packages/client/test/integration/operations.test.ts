@@ -130,3 +130,7 @@ t.test('chroot: everything relative to it', async (t) => {
   t.same(events, ['dataChanged /t'])
   await t.rejects(app.getData('/nothing'), { code: ErrorCode.NONODE, path: '/nothing' })
 })
+
+t.test('reconfig reaches the server (disabled unless reconfigEnabled)', async (t) => {
+  await t.rejects(zk.reconfig({ leaving: '3' }), { code: ErrorCode.RECONFIGDISABLED, path: '/zookeeper/config' })
+})
