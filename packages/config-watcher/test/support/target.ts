@@ -14,6 +14,8 @@ export interface Cluster {
   /** the member behind a client's `connectedHost` */
   memberAt(hostPort: string): number
   kill(id: number): Promise<void>
+  /** SIGSTOP: the member keeps its sockets open and answers nothing (until killed) */
+  pause(id: number): void
   stop(): Promise<void>
 }
 
@@ -37,7 +39,16 @@ export const apache: Target = async ({ members }) => {
       return m.id
     },
     kill: (id) => ensemble.kill(id),
-    stop: () => ensemble.stop(),
+    pause: (id) => {
+      const child = byId(id).process?.child
+      if (!child) throw new Error(`member ${id} is not running`)
+      child.kill('SIGSTOP')
+    },
+    stop: () => {
+      // A stopped process ignores SIGTERM until it runs again.
+      for (const m of ensemble.members) m.process?.child.kill('SIGCONT')
+      return ensemble.stop()
+    },
   }
 }
 
