@@ -14,19 +14,15 @@
  *      │                  └──expired──┐            v                 v (same node, same epoch)
  *      └───────── new session: rejoin with a new node ─────────── checking
  */
-import { EventEmitter } from 'node:events'
 import * as z from 'zod'
 import { isConnectionLoss, isSessionExpired, type ClientState, type Clock, type ZooKeeperClient } from '@zoo/client'
 import {
   ContenderQueue, PlaceLostError, curatorNaming, firstN, kazooNaming, sleep, zooNaming,
   type Contender, type NamingScheme,
 } from '@zoo/recipe-core'
-import {
-  LatchClosedError, Leadership, deadlineAfter, systemClock,
-  type AwaitOptions, type LeaderTerm, type LeadershipEvents, type LostReason,
-} from './leadership.js'
+import { LatchBase } from './latch-base.js'
+import { LatchClosedError, deadlineAfter, systemClock, type LeaderTerm, type LostReason } from './leadership.js'
 import { parseOptions } from './options.js'
-import { runAsLeader, type LeaderFunction, type RunAsLeaderOptions } from './run-as-leader.js'
 
 type Kind = 'latch'
 
@@ -75,11 +71,10 @@ export interface LeaderInfo extends Participant {
   epoch: bigint
 }
 
-export class LeaderLatch extends EventEmitter<LeadershipEvents> {
+export class LeaderLatch extends LatchBase {
   readonly id: string
   readonly queue: ContenderQueue<Kind>
   private readonly options: z.output<typeof latchOptionsSchema>
-  private readonly leadership: Leadership
   private readonly stop = new AbortController()
   private contender: Contender<Kind> | undefined
   private loop: Promise<void> | undefined
@@ -89,15 +84,12 @@ export class LeaderLatch extends EventEmitter<LeadershipEvents> {
     readonly client: ZooKeeperClient,
     readonly path: string,
     options: LeaderLatchOptions,
-    private readonly clock: Clock = systemClock,
+    clock: Clock = systemClock,
   ) {
-    super()
+    super(clock)
     this.options = parseOptions(latchOptionsSchema, options, 'LeaderLatch options')
     this.id = this.options.id
     this.queue = new ContenderQueue(client, path, { naming: NAMINGS[this.options.naming](), data: this.id, parentMode: this.options.parentMode })
-    this.leadership = new Leadership(clock)
-    this.leadership.on('isLeader', (term) => this.emit('isLeader', term))
-    this.leadership.on('notLeader', (reason, epoch) => this.emit('notLeader', reason, epoch))
   }
 
   /** Joins the election; resolves once our node exists (leader or not yet). */
@@ -111,20 +103,6 @@ export class LeaderLatch extends EventEmitter<LeadershipEvents> {
       void this.loop.finally(() => joined())
     }
     return this.started
-  }
-
-  awaitLeadership(options?: AwaitOptions): Promise<LeaderTerm> {
-    return this.leadership.wait(options)
-  }
-
-  /** Synchronous: true only while a term is held and its local deadline has not passed. */
-  hasLeadership(): boolean {
-    return this.leadership.holds()
-  }
-
-  /** The current term (epoch, signal), if leading. */
-  get term(): LeaderTerm | undefined {
-    return this.leadership.term
   }
 
   /** Our node's path, once joined. */
@@ -145,10 +123,6 @@ export class LeaderLatch extends EventEmitter<LeadershipEvents> {
       if (stat) return { ...participant, isLeader: true, epoch: stat.czxid }
     }
     return undefined
-  }
-
-  runAsLeader(fn: LeaderFunction, options?: RunAsLeaderOptions): Promise<void> {
-    return runAsLeader(this, fn, options)
   }
 
   /** Ends the current term and deletes our node; with `requeue`, joins again at the back. */
@@ -296,10 +270,6 @@ export class LeaderLatch extends EventEmitter<LeadershipEvents> {
     // No session at this instant (expired meanwhile): a deadline in the past, so no term starts.
     if (timeoutMs <= 0) return sendMs
     return deadlineAfter(sendMs, timeoutMs, this.options.clockDriftRatio)
-  }
-
-  private emitError(error: unknown): void {
-    if (this.listenerCount('error') > 0) this.emit('error', error)
   }
 }
 

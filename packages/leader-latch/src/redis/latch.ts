@@ -11,17 +11,20 @@
  * twice (use the epoch to fence), and waiting candidates poll instead of being told.
  */
 import { randomUUID } from 'node:crypto'
-import { EventEmitter } from 'node:events'
 import * as z from 'zod'
 import type { Clock } from '@zoo/client'
-import {
-  LatchClosedError, Leadership, deadlineAfter, systemClock,
-  type AwaitOptions, type LeaderTerm, type LeadershipEvents,
-} from '../leadership.js'
-import { runAsLeader, type LeaderFunction, type RunAsLeaderOptions } from '../run-as-leader.js'
+import { LatchBase } from '../latch-base.js'
+import { LatchClosedError, deadlineAfter, systemClock } from '../leadership.js'
 import { parseOptions } from '../options.js'
 import { ACQUIRE, RELEASE, RENEW, parseLeaseValue } from './scripts.js'
-import { ScriptRunner, type RedisLike } from './script-runner.js'
+
+const SCRIPTS = {
+  acquire: new RedisScript('leader-latch acquire', ACQUIRE, 2),
+  renew: new RedisScript('leader-latch renew', RENEW, 1),
+  release: new RedisScript('leader-latch release', RELEASE, 1),
+}
+import { RedisScript } from '@zoo/recipe-core/redis'
+import type { Redis } from 'ioredis'
 
 /** Redis rounds expiry to the millisecond and checks it lazily: as redlock, a fixed 2 ms more. */
 const FIXED_DRIFT_MS = 2
@@ -52,30 +55,24 @@ export interface RedisLeader {
   epoch: bigint
 }
 
-export class RedisLeaderLatch extends EventEmitter<LeadershipEvents> {
+export class RedisLeaderLatch extends LatchBase {
   readonly id: string
   readonly leaseKey: string
   readonly epochKey: string
   private readonly options: z.output<typeof redisLatchOptionsSchema> & { renewIntervalMs: number }
-  private readonly leadership: Leadership
-  private readonly scripts: ScriptRunner
   private value: string | undefined
   private timer: unknown
   private running = false
   private startPromise: Promise<void> | undefined
 
-  constructor(redis: RedisLike, name: string, options: RedisLatchOptions, private readonly clock: Clock = systemClock) {
-    super()
+  constructor(private readonly redis: Redis, name: string, options: RedisLatchOptions, clock: Clock = systemClock) {
+    super(clock)
     const parsed = parseOptions(redisLatchOptionsSchema, options, 'RedisLeaderLatch options')
     if (typeof name !== 'string' || name.length === 0) throw new TypeError('RedisLeaderLatch needs a non-empty name')
     this.options = { ...parsed, renewIntervalMs: parsed.renewIntervalMs ?? Math.floor(parsed.leaseMs / 3) }
     this.id = parsed.id
     this.leaseKey = `${parsed.keyPrefix}${name}`
     this.epochKey = `${this.leaseKey}:epoch`
-    this.scripts = new ScriptRunner(redis)
-    this.leadership = new Leadership(clock)
-    this.leadership.on('isLeader', (term) => this.emit('isLeader', term))
-    this.leadership.on('notLeader', (reason, epoch) => this.emit('notLeader', reason, epoch))
   }
 
   /** Starts contending; resolves after the first attempt (leader or not). */
@@ -88,29 +85,11 @@ export class RedisLeaderLatch extends EventEmitter<LeadershipEvents> {
     return this.startPromise
   }
 
-  awaitLeadership(options?: AwaitOptions): Promise<LeaderTerm> {
-    return this.leadership.wait(options)
-  }
-
-  /** Synchronous: true only while a term is held and its local deadline has not passed. */
-  hasLeadership(): boolean {
-    return this.leadership.holds()
-  }
-
-  /** The current term (epoch and signal), if leading. */
-  get term(): LeaderTerm | undefined {
-    return this.leadership.term
-  }
-
   /** Who holds the lease now, by Redis' account. */
   async leader(): Promise<RedisLeader | undefined> {
-    const [value, epoch] = await this.scripts.redis.mget(this.leaseKey, this.epochKey)
+    const [value, epoch] = await this.redis.mget(this.leaseKey, this.epochKey)
     if (value === null || value === undefined || epoch === null || epoch === undefined) return undefined
     return { id: parseLeaseValue(value).id, epoch: BigInt(epoch) }
-  }
-
-  runAsLeader(fn: LeaderFunction, options?: RunAsLeaderOptions): Promise<void> {
-    return runAsLeader(this, fn, options)
   }
 
   /** Gives the lease up (deleting it, so a candidate takes it within its retry interval). */
@@ -135,7 +114,7 @@ export class RedisLeaderLatch extends EventEmitter<LeadershipEvents> {
   private async release(): Promise<void> {
     const value = this.value
     this.value = undefined
-    if (value !== undefined) await this.scripts.run(RELEASE, [this.leaseKey], [value])
+    if (value !== undefined) await SCRIPTS.release.run(this.redis, [this.leaseKey], [value])
   }
 
   private schedule(delayMs: number): void {
@@ -151,10 +130,10 @@ export class RedisLeaderLatch extends EventEmitter<LeadershipEvents> {
     const value = `${randomUUID()} ${this.id}`
     const sendMs = this.clock.now()
     try {
-      const epoch = await this.scripts.run(ACQUIRE, [this.leaseKey, this.epochKey], [value, String(this.options.leaseMs)])
+      const epoch = await SCRIPTS.acquire.run(this.redis, [this.leaseKey, this.epochKey], [value, this.options.leaseMs])
       // nil comes back as null from Redis, as false from ioredis-mock.
       if (typeof epoch === 'number' || typeof epoch === 'string') {
-        if (!this.running) return void (await this.scripts.run(RELEASE, [this.leaseKey], [value]))
+        if (!this.running) return void (await SCRIPTS.release.run(this.redis, [this.leaseKey], [value]))
         this.value = value
         const term = this.leadership.gain(BigInt(epoch), this.deadline(sendMs))
         // Confirmed too late to be of use (a very slow reply): let it lapse and try again.
@@ -162,7 +141,7 @@ export class RedisLeaderLatch extends EventEmitter<LeadershipEvents> {
         return this.schedule(term ? this.options.renewIntervalMs : this.options.retryIntervalMs)
       }
     } catch (error) {
-      this.report(error)
+      this.emitError(error)
     }
     this.schedule(this.options.retryIntervalMs)
   }
@@ -173,7 +152,7 @@ export class RedisLeaderLatch extends EventEmitter<LeadershipEvents> {
     if (value === undefined) return this.schedule(this.options.retryIntervalMs)
     const sendMs = this.clock.now()
     try {
-      const renewed = await this.scripts.run(RENEW, [this.leaseKey], [value, String(this.options.leaseMs)])
+      const renewed = await SCRIPTS.renew.run(this.redis, [this.leaseKey], [value, this.options.leaseMs])
       if (this.value !== value) return
       if (Number(renewed) === 1 && epoch !== undefined) {
         this.leadership.extend(epoch, this.deadline(sendMs))
@@ -189,7 +168,7 @@ export class RedisLeaderLatch extends EventEmitter<LeadershipEvents> {
       // never resumes after its deadline: give the lease up and contend afresh.
       await this.relinquish({ requeue: this.running })
     } catch (error) {
-      this.report(error)
+      this.emitError(error)
       // Keep trying until the deadline ends the term; holds() stops it without our help.
       if (this.value === value) this.schedule(this.leadership.holds() ? Math.min(this.options.renewIntervalMs, 100) : this.options.retryIntervalMs)
     }
@@ -199,7 +178,4 @@ export class RedisLeaderLatch extends EventEmitter<LeadershipEvents> {
     return deadlineAfter(sendMs, this.options.leaseMs, this.options.clockDriftRatio, FIXED_DRIFT_MS)
   }
 
-  private report(error: unknown): void {
-    if (this.listenerCount('error') > 0) this.emit('error', error)
-  }
 }

@@ -1,12 +1,15 @@
-import type { RedisLike } from '../../src/redis/index.js'
+import type { Redis } from 'ioredis'
 
 /** Wraps a connection so a test can cut it: every call then fails as a lost connection would. */
-export function partitionable(redis: RedisLike): RedisLike & { cut: boolean } {
-  const wrapper = {
-    cut: false,
-    evalsha: (sha: string, numKeys: number, ...args: string[]) => (wrapper.cut ? Promise.reject(new Error('Connection is closed.')) : redis.evalsha(sha, numKeys, ...args)),
-    eval: (script: string, numKeys: number, ...args: string[]) => (wrapper.cut ? Promise.reject(new Error('Connection is closed.')) : redis.eval(script, numKeys, ...args)),
-    mget: (...keys: string[]) => (wrapper.cut ? Promise.reject(new Error('Connection is closed.')) : redis.mget(...keys)),
-  }
-  return wrapper
+export function partitionable(redis: Redis): { redis: Redis; cut: boolean } {
+  const state = { cut: false, redis: undefined as unknown as Redis }
+  const fail = () => Promise.reject(new Error('Connection is closed.'))
+  state.redis = new Proxy(redis, {
+    get(target, key, receiver) {
+      const value = Reflect.get(target, key, receiver)
+      if (typeof value !== 'function') return value
+      return (...args: unknown[]) => (state.cut ? fail() : (value as (...a: unknown[]) => unknown).apply(target, args))
+    },
+  })
+  return state
 }
