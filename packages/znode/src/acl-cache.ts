@@ -4,6 +4,16 @@
 import type { ACL } from '@zoo/protocol'
 import { aclKey } from './acl.js'
 
+function sameLists(a: readonly ACL[], b: readonly ACL[]): boolean {
+  if (a.length !== b.length) return false
+  for (let i = 0; i < a.length; i++) {
+    const x = a[i] as ACL
+    const y = b[i] as ACL
+    if (x.perms !== y.perms || x.id.scheme !== y.id.scheme || x.id.id !== y.id.id) return false
+  }
+  return true
+}
+
 function frozenCopy(acl: readonly ACL[]): readonly ACL[] {
   return Object.freeze(acl.map((a) => Object.freeze({ perms: a.perms, id: Object.freeze({ scheme: a.id.scheme, id: a.id.id }) })))
 }
@@ -14,9 +24,16 @@ export class AclCache {
   private readonly keys: string[] = []
   private readonly refs: number[] = []
   private readonly freeIds: number[] = []
+  /** Most nodes get the ACL the previous one got: checked first, it spares building the key. */
+  private lastId = -1
 
   /** The id of `acl`, with one more reference to it. */
   acquire(acl: readonly ACL[]): number {
+    const last = this.lastId === -1 ? undefined : this.lists[this.lastId]
+    if (last !== undefined && sameLists(last, acl)) {
+      this.refs[this.lastId] = (this.refs[this.lastId] as number) + 1
+      return this.lastId
+    }
     const key = aclKey(acl)
     let id = this.idsByKey.get(key)
     if (id === undefined) {
@@ -27,6 +44,7 @@ export class AclCache {
       this.idsByKey.set(key, id)
     }
     this.refs[id] = (this.refs[id] ?? 0) + 1
+    this.lastId = id
     return id
   }
 

@@ -9,7 +9,8 @@ import { ROOT_PATH, ZOOKEEPER_SUBTREE_PREFIX } from './paths.js'
 /** TxnDigest.version of this algorithm (Apache's DIGEST_VERSION). */
 export const DIGEST_VERSION = 2
 
-const STAT_DIGEST_BYTES = 60
+/** The persisted Stat as the digest hashes it: 5 longs, 3 ints, 1 long, big-endian. */
+export const STAT_DIGEST_BYTES = 60
 const statScratch = Buffer.alloc(STAT_DIGEST_BYTES)
 
 export function isDigested(path: string): boolean {
@@ -43,6 +44,11 @@ export function nodeDigest(path: string, pathAndDataCrc: number, stat: StatPersi
   b.writeInt32BE(stat.aversion, 48)
   b.writeBigInt64BE(stat.ephemeralOwner, 52)
   return crc32(b, pathAndDataCrc)
+}
+
+/** nodeDigest for a Stat already laid out as STAT_DIGEST_BYTES bytes (the tree's fast path). */
+export function nodeDigestOfBytes(path: string, pathAndDataCrc: number, statBytes: Uint8Array): number {
+  return isDigested(path) ? crc32(statBytes, pathAndDataCrc) : 0
 }
 
 const TWO_POW_32 = 0x100000000

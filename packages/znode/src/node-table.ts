@@ -3,7 +3,12 @@
 // plus three plain arrays (data as a latin1 string, the children set, nothing else), and one Map
 // from path to slot. A per-node object with bigint fields costs about twice as much heap.
 // Children sets hold the children's full paths, which are the same strings as the Map's keys.
+import { endianness } from 'node:os'
 import type { StatPersisted } from '@zoo/protocol'
+import { STAT_DIGEST_BYTES } from './digest.js'
+
+// statDigestBytes reads the 64-bit columns as pairs of 32-bit words, low word first.
+if (endianness() !== 'LE') throw new Error('@zoo/znode needs a little-endian host')
 
 const INITIAL_CAPACITY = 1024
 
@@ -22,6 +27,10 @@ export class NodeTable {
   private readonly freeSlots: number[] = []
   private nextSlot = 0
   private longs = new BigInt64Array(INITIAL_CAPACITY * 6)
+  /** The same memory as `longs`, as 32-bit words: lets the digest read Stats without making BigInts. */
+  private longWords = new Uint32Array(this.longs.buffer)
+  private readonly digestBytes = new DataView(new ArrayBuffer(STAT_DIGEST_BYTES))
+  private readonly digestBytesView = new Uint8Array(this.digestBytes.buffer)
   private ints = new Int32Array(INITIAL_CAPACITY * 4)
   private crcs = new Uint32Array(INITIAL_CAPACITY * 2)
   private readonly datas: (string | null)[] = []
@@ -76,6 +85,7 @@ export class NodeTable {
     const longs = new BigInt64Array(this.capacity * 6)
     longs.set(this.longs)
     this.longs = longs
+    this.longWords = new Uint32Array(longs.buffer)
     const ints = new Int32Array(this.capacity * 4)
     ints.set(this.ints)
     this.ints = ints
@@ -121,6 +131,27 @@ export class NodeTable {
       ephemeralOwner: longs[l + 5] as bigint,
       pzxid: longs[l + 2] as bigint,
     }
+  }
+
+  /**
+   * The node's persisted Stat as the digest hashes it (czxid, mzxid, pzxid, ctime, mtime, version,
+   * cversion, aversion, ephemeralOwner; big-endian), in a scratch buffer valid until the next call.
+   */
+  statDigestBytes(slot: number): Uint8Array {
+    const out = this.digestBytes
+    const words = this.longWords
+    const w = slot * 12
+    for (let k = 0; k < 5; k++) {
+      out.setUint32(k * 8, words[w + 2 * k + 1] as number)
+      out.setUint32(k * 8 + 4, words[w + 2 * k] as number)
+    }
+    const i = slot * 4
+    out.setInt32(40, this.ints[i] as number)
+    out.setInt32(44, this.ints[i + 1] as number)
+    out.setInt32(48, this.ints[i + 2] as number)
+    out.setUint32(52, words[w + 11] as number)
+    out.setUint32(56, words[w + 10] as number)
+    return this.digestBytesView
   }
 
   mzxid(slot: number): bigint {

@@ -5,7 +5,7 @@ import { ErrorCode, EventType, KeeperError, OpCode } from '@zoo/protocol'
 import type { ACL, Stat, StatPersisted } from '@zoo/protocol'
 import { AclCache } from './acl-cache.js'
 import { OPEN_ACL_UNSAFE, READ_ACL_UNSAFE } from './acl.js'
-import { DigestSum, nodeDigest, pathDataCrc } from './digest.js'
+import { DigestSum, nodeDigest, nodeDigestOfBytes, pathDataCrc } from './digest.js'
 import { CONTAINER_OWNER, kindOfOwner, ttlOfOwner, ttlOwner, visibleOwner } from './ephemeral.js'
 import { NodeTable } from './node-table.js'
 import { CONFIG_PATH, QUOTA_PATH, ROOT_PATH, ZOOKEEPER_PATH, nameOf, parentOf } from './paths.js'
@@ -270,14 +270,17 @@ export class DataTree {
     try {
       switch (op.type) {
         case OpCode.create:
+          // A plain create replies with the path only: no Stat to build.
+          this.createNode(op.path, op.data, op.acl, op.ephemeral ? clientId : 0n, op.parentCVersion, zxid, time, triggers, false)
+          return { type: op.type, err: ErrorCode.OK, path: op.path }
         case OpCode.create2: {
-          const stat = this.createNode(op.path, op.data, op.acl, op.ephemeral ? clientId : 0n, op.parentCVersion, zxid, time, triggers)
-          return op.type === OpCode.create ? { type: op.type, err: ErrorCode.OK, path: op.path } : { type: op.type, err: ErrorCode.OK, path: op.path, stat }
+          const stat = this.createNode(op.path, op.data, op.acl, op.ephemeral ? clientId : 0n, op.parentCVersion, zxid, time, triggers) as Stat
+          return { type: op.type, err: ErrorCode.OK, path: op.path, stat }
         }
         case OpCode.createContainer:
         case OpCode.createTTL: {
           const owner = op.type === OpCode.createContainer ? CONTAINER_OWNER : ttlOwner(op.ttl)
-          const stat = this.createNode(op.path, op.data, op.acl, owner, op.parentCVersion, zxid, time, triggers)
+          const stat = this.createNode(op.path, op.data, op.acl, owner, op.parentCVersion, zxid, time, triggers) as Stat
           return { type: op.type, err: ErrorCode.OK, path: op.path, stat }
         }
         case OpCode.delete:
@@ -339,15 +342,16 @@ export class DataTree {
   private refreshDigest(slot: number, path: string, newPathDataCrc = this.nodes.pathDataCrc(slot)): void {
     const stored = normalize(path)
     this.digestSum.remove(this.nodes.digest(slot))
-    const digest = nodeDigest(stored, newPathDataCrc, this.nodes.stat(slot))
+    const digest = nodeDigestOfBytes(stored, newPathDataCrc, this.nodes.statDigestBytes(slot))
     this.nodes.setDigests(slot, newPathDataCrc, digest)
     this.digestSum.add(digest)
   }
 
+  /** Returns the new node's client Stat when `wantStat` (create2-family replies), else undefined. */
   private createNode(
     path: string, data: Buffer | null, acl: readonly ACL[], owner: bigint, parentCVersion: number,
-    zxid: bigint, time: bigint, triggers: WatchTrigger[],
-  ): Stat {
+    zxid: bigint, time: bigint, triggers: WatchTrigger[], wantStat = true,
+  ): Stat | undefined {
     const parentPath = parentOf(path)
     const parent = this.nodes.slotOf(parentPath)
     if (parent === -1) throw new KeeperError(ErrorCode.NONODE, parentPath)
@@ -360,10 +364,10 @@ export class DataTree {
     }
     this.nodes.addChild(parent, path)
     this.refreshDigest(parent, parentPath)
-    const stat = createStat(zxid, time, owner)
     const crc = pathDataCrc(path, data)
-    const digest = nodeDigest(path, crc, stat)
-    const slot = this.nodes.insert(path, { data: toStoredData(data), aclId: this.acls.acquire(acl), stat, pathDataCrc: crc, digest })
+    const slot = this.nodes.insert(path, { data: toStoredData(data), aclId: this.acls.acquire(acl), stat: createStat(zxid, time, owner), pathDataCrc: crc, digest: 0 })
+    const digest = nodeDigestOfBytes(path, crc, this.nodes.statDigestBytes(slot))
+    this.nodes.setDigests(slot, crc, digest)
     this.digestSum.add(digest)
     this.indexOwner(path, owner)
     this.afterCreateQuota(path, parentPath, data === null ? 0 : data.length)
@@ -371,7 +375,7 @@ export class DataTree {
       { table: 'data', path, event: EventType.NodeCreated, acl: this.acls.get(this.nodes.aclId(slot)), suppressPrevious: false },
       { table: 'child', path: parentPath, event: EventType.NodeChildrenChanged, acl: this.acls.get(this.nodes.aclId(parent)), suppressPrevious: false },
     )
-    return this.clientStat(slot)
+    return wantStat ? this.clientStat(slot) : undefined
   }
 
   private indexOwner(path: string, owner: bigint): void {

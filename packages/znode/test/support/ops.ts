@@ -130,6 +130,12 @@ export class OpGenerator {
       create(quota, null),
       create(`${quota}/zookeeper_limits`, 'count=-1,bytes=-1=;byteHardLimit=300;countHardLimit=6'),
       create(`${quota}/zookeeper_stats`, 'count=0,bytes=0'),
+      // Fill the quota: the seventh node and the 301st byte are refused (QUOTAEXCEEDED).
+      create(`${this.root}/q`, null),
+      ...[1, 2, 3, 4, 5, 6].map((i) => create(`${this.root}/q/x${i}`, 'x'.repeat(10 * i))),
+      this.req(session, { type: OpCode.setData, path: `${this.root}/q/x1`, data: Buffer.alloc(250), version: -1 }),
+      this.req(session, { type: OpCode.delete, path: `${this.root}/q/x5`, version: -1 }),
+      this.req(session, { type: OpCode.delete, path: `${this.root}/q/x6`, version: -1 }),
     ]
   }
 
