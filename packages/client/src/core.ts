@@ -401,7 +401,11 @@ export class ClientCore extends EventEmitter {
 
   private enterLive(state: ClientState, newSession: boolean): void {
     this.connectionController = new AbortController()
-    if (newSession) this.sessionController = new AbortController()
+    if (newSession) {
+      // Only a read-only member's local session can be replaced without an expiry first.
+      this.sessionController.abort(new KeeperError(ErrorCode.SESSIONEXPIRED, undefined, { cause: new Error('replaced by a new session') }))
+      this.sessionController = new AbortController()
+    }
     const first = this.settleFirstSession
     this.settleFirstSession = undefined
     this.emit('state', state)

@@ -49,6 +49,11 @@ export class SessionState {
   lastZxidSeen = 0n
   /** bumps on every new session; requests are tagged with it so an expiry fails only its own */
   generation = 0
+  /**
+   * A session made by a read-only member is local to it, not a real one (Apache's client does
+   * the same): until a read-write member has seen it, a reconnect asks for a new session.
+   */
+  private seenReadWrite = false
   /** send time of the newest request the server has answered: it was alive and heard us then */
   private lastAckedSendMs = 0
   private deadlineMs: number | undefined
@@ -60,6 +65,7 @@ export class SessionState {
     if (resume) {
       this.sessionId = resume.id
       this.password = Buffer.from(resume.password)
+      this.seenReadWrite = true
     }
   }
 
@@ -78,12 +84,13 @@ export class SessionState {
 
   /** The ConnectRequest's session: ours, or 0 and zeros to ask for a new one. */
   connectRequestSession(): { sessionId: bigint; password: Buffer } {
+    if (!this.seenReadWrite) return { sessionId: 0n, password: ZERO_PASSWORD }
     return { sessionId: this.sessionId, password: this.password }
   }
 
   handshake(response: Handshake, sentAtMs: number): HandshakeOutcome {
     if (this.terminal) return { kind: 'rejected', reason: `handshake in terminal state ${this.state}` }
-    const hadSession = this.sessionId !== 0n
+    const hadSession = this.sessionId !== 0n && this.seenReadWrite
     if (response.timeoutMs <= 0) {
       if (!hadSession) return { kind: 'rejected', reason: 'server refused to create a session' }
       return { kind: 'expired', state: this.expire() }
@@ -96,7 +103,8 @@ export class SessionState {
     this.negotiatedTimeoutMs = response.timeoutMs
     this.lastAckedSendMs = Math.max(this.lastAckedSendMs, sentAtMs)
     this.deadlineMs = undefined
-    const newSession = !hadSession || this.state === 'connecting'
+    const newSession = !hadSession || this.state === 'connecting' || this.state === 'expired'
+    if (!response.readOnly) this.seenReadWrite = true
     this.state = response.readOnly ? 'readOnly' : newSession ? 'connected' : 'reconnected'
     return { kind: 'established', state: this.state, newSession }
   }
@@ -138,6 +146,7 @@ export class SessionState {
   /** The session is gone: the next handshake asks for a new one; lastZxidSeen stays. */
   private expire(): 'expired' {
     this.state = 'expired'
+    this.seenReadWrite = false
     this.sessionId = 0n
     this.password = ZERO_PASSWORD
     this.negotiatedTimeoutMs = 0

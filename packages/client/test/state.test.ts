@@ -94,3 +94,14 @@ t.test('lastZxidSeen only moves forward', async (t) => {
   s.heard(0, 7n)
   t.equal(s.lastZxidSeen, 10n)
 })
+
+t.test('a session made by a read-only member is not presented again; a read-write member gives a real one', async (t) => {
+  const s = new SessionState(true)
+  t.same(s.handshake(handshake(0x5n, 9_000, true), 0), { kind: 'established', state: 'readOnly', newSession: true })
+  t.equal(s.connectionLost(), 'suspended')
+  t.same(s.connectRequestSession(), { sessionId: 0n, password: Buffer.alloc(16) }, 'asks for a new session, as Apache does')
+  t.same(s.handshake(handshake(0x6n), 10), { kind: 'established', state: 'connected', newSession: true }, 'no expiry in between')
+  s.connectionLost()
+  t.same(s.connectRequestSession(), { sessionId: 0x6n, password }, 'a real session is kept from now on')
+  t.same(s.handshake(handshake(0x6n, 9_000, true), 20), { kind: 'established', state: 'readOnly', newSession: false })
+})

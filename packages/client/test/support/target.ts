@@ -3,7 +3,7 @@
  * `zoo cluster` once @zoo/server exists (add a Target here; the tests do not change). Pick one
  * with ZOO_CLIENT_TARGET (default `apache`).
  */
-import { startApacheZooKeeper } from '@zoo/testkit'
+import { fourLetterWord, startApacheZooKeeper } from '@zoo/testkit'
 import type { Test } from 'tap'
 import { createClient, type ZooKeeperClient } from '../../src/client.js'
 import type { ClientOptions } from '../../src/options.js'
@@ -11,6 +11,8 @@ import type { ClientOptions } from '../../src/options.js'
 export interface EnsembleOptions {
   members: number
   tickTimeMs?: number
+  /** a member cut off from its quorum serves reads to clients that accept read-only servers */
+  readOnlyMode?: boolean
 }
 
 export interface Ensemble {
@@ -23,8 +25,12 @@ export interface Ensemble {
   memberAt(hostPort: string): number
   /** `leader`, `follower`, `standalone`, or undefined when down */
   mode(id: number): Promise<string | undefined>
+  /** `isro`: true when the member serves read-only */
+  readOnly(id: number): Promise<boolean>
   /** kill -9 */
   kill(id: number): Promise<void>
+  /** start a killed member again, with its data */
+  start(id: number): Promise<void>
   /** SIGSTOP / SIGCONT: the member keeps its sockets but answers nothing */
   pause(id: number): void
   resume(id: number): void
@@ -38,8 +44,11 @@ export interface Target {
 
 export const apacheTarget: Target = {
   name: 'apache',
-  async start({ members, tickTimeMs }) {
-    const apache = await startApacheZooKeeper({ members, extendedTypes: true, tickTimeMs })
+  async start({ members, tickTimeMs, readOnlyMode }) {
+    // Apache creates sessions on a read-only member only as local sessions.
+    const systemProperties = readOnlyMode ? { 'readonlymode.enabled': 'true' } : undefined
+    const config = readOnlyMode ? { localSessionsEnabled: 'true', localSessionsUpgradingEnabled: 'true' } : undefined
+    const apache = await startApacheZooKeeper({ members, extendedTypes: true, tickTimeMs, systemProperties, config })
     const member = (id: number) => {
       const m = apache.members.find((x) => x.id === id)
       if (!m) throw new Error(`no member ${id}`)
@@ -62,7 +71,9 @@ export const apacheTarget: Target = {
         return m.id
       },
       mode: (id) => apache.mode(id),
+      readOnly: async (id) => (await fourLetterWord(member(id).clientPort, 'isro', '127.0.0.1', 1_000).catch(() => '')) === 'ro',
       kill: (id) => apache.kill(id),
+      start: (id) => apache.start(id),
       pause: (id) => {
         signal(id, 'SIGSTOP')
         paused.add(id)
