@@ -11,8 +11,8 @@
  */
 import { ErrorCode, isKeeperError, isNoNode, type PersistentWatchEvent, type Stat, type WatchEvent, type ZooKeeperClient } from '@zoo/client'
 import type { ClientState } from '@zoo/client'
-import { retryDelayMs, sleep } from '../backoff.js'
 import type { Observation } from '../cell.js'
+import { ReadLoop } from '../read-loop.js'
 import { nodeKey } from '../version.js'
 import type { ConfigSink, ConfigSource } from '../watcher.js'
 
@@ -35,9 +35,9 @@ export function childPath(parent: string, name: string): string {
 export class ZooKeeperSource implements ConfigSource {
   private sink: ConfigSink | undefined
   private closed = false
-  private reading = false
-  private dirty = false
   private syncFirst = false
+  private expiredStreak = 0
+  private readonly loop = new ReadLoop(() => this.pass(), (error, attempt) => this.onReadError(error, attempt))
   private oneShot: boolean
   private stream: AsyncIterableIterator<PersistentWatchEvent> | undefined
   /** paths that may hold our one-shot watch, to drop locally on close */
@@ -66,6 +66,7 @@ export class ZooKeeperSource implements ConfigSource {
   async close(): Promise<void> {
     if (this.closed) return
     this.closed = true
+    this.loop.stop()
     this.zk.off('state', this.onState)
     await this.stream?.return?.()
     for (const path of this.armed) {
@@ -115,44 +116,32 @@ export class ZooKeeperSource implements ConfigSource {
 
   private requestRead(syncFirst: boolean): void {
     if (this.closed) return
-    this.dirty = true
     this.syncFirst ||= syncFirst
-    if (!this.reading) void this.readLoop()
+    this.loop.request()
   }
 
-  private async readLoop(): Promise<void> {
-    this.reading = true
-    let attempt = 0
-    let expiredStreak = 0
+  private async pass(): Promise<void> {
+    const syncFirst = this.syncFirst
+    this.syncFirst = false
+    let observation: Observation | undefined
     try {
-      while (this.dirty && !this.closed) {
-        this.dirty = false
-        const syncFirst = this.syncFirst
-        this.syncFirst = false
-        try {
-          const observation = await this.readOnce(syncFirst)
-          attempt = 0
-          expiredStreak = 0
-          if (observation && !this.closed) this.sink!.observe(observation)
-        } catch (error) {
-          if (this.closed) return
-          this.dirty = true
-          this.syncFirst ||= syncFirst
-          expiredStreak = isKeeperError(error, ErrorCode.SESSIONEXPIRED) && this.zk.state === 'expired' ? expiredStreak + 1 : 0
-          if (this.fatal(error, expiredStreak)) return this.sink!.error(error, true)
-          if (!isTransient(error)) this.sink!.error(error, false)
-          await sleep(retryDelayMs(attempt++))
-        }
-      }
-    } finally {
-      this.reading = false
+      observation = await this.readOnce(syncFirst)
+    } catch (error) {
+      this.syncFirst ||= syncFirst
+      throw error
     }
+    this.expiredStreak = 0
+    if (observation && !this.closed) this.sink!.observe(observation)
   }
 
-  private fatal(error: unknown, expiredStreak: number): boolean {
+  /** Retry transient errors quietly, report others (once a streak) and retry, stop when the client is gone. */
+  private onReadError(error: unknown, attempt: number): boolean {
+    this.expiredStreak = isKeeperError(error, ErrorCode.SESSIONEXPIRED) && this.zk.state === 'expired' ? this.expiredStreak + 1 : 0
     const state = this.zk.state
-    if (state === 'closed' || state === 'authFailed') return true
-    return expiredStreak >= TERMINAL_EXPIRY_STREAK && !isKeeperError(error, ErrorCode.CONNECTIONLOSS)
+    const fatal = state === 'closed' || state === 'authFailed' || this.expiredStreak >= TERMINAL_EXPIRY_STREAK
+    if (fatal) this.sink!.error(error, true)
+    else if (!isTransient(error) && attempt === 0) this.sink!.error(error, false)
+    return !fatal
   }
 
   private async readOnce(syncFirst: boolean): Promise<Observation | undefined> {
@@ -183,7 +172,7 @@ export class ZooKeeperSource implements ConfigSource {
   private async readAbsent(): Promise<Observation | undefined> {
     const stat = await this.zk.exists(this.path, { watch: this.watch })
     if (stat === null) return { kind: 'absent' }
-    this.dirty = true
+    this.loop.request()
     return undefined
   }
 
@@ -203,7 +192,7 @@ export class ZooKeeperSource implements ConfigSource {
     for (const [i, read] of reads.entries()) {
       // Deleted between the listing and the read: its event is on the way; read again then.
       if (read === undefined) {
-        this.dirty = true
+        this.loop.request()
         continue
       }
       raw[names[i]!] = read.data
