@@ -1,10 +1,10 @@
 // The Redis backend, once against ioredis-mock and once against a real redis-server:
 // the same guarantees as the ZooKeeper backend, with pub/sub as a hint and reads by version.
-import t from 'tap'
+import t, { type Test } from 'tap'
 import * as z from 'zod'
 import type { Redis } from 'ioredis'
 import { eachRedis, type RedisTarget } from '@zoo/recipe-core/testing'
-import { publishConfig, watchConfig, defaultChannel } from '../src/redis/index.js'
+import { publishConfig, watchConfig, defaultChannel, type RedisWatchOptions } from '../src/redis/index.js'
 import { VersionConflictError, InvalidConfigError, compareKeys, type ConfigVersion, type ConfigWatcher } from '../src/index.js'
 
 const Schema = z.strictObject({ seq: z.number().int().min(0), flag: z.boolean() })
@@ -21,7 +21,7 @@ async function until(what: string, probe: () => boolean, timeoutMs = 5_000): Pro
 let keys = 0
 const freshKey = () => `cfg:${process.pid}:${keys++}`
 
-async function watch(t: Tap.Test, target: RedisTarget, redis: Redis, key: string, options: Parameters<typeof watchConfig>[3] = {}): Promise<ConfigWatcher<Config>> {
+async function watch(t: Test, target: RedisTarget, redis: Redis, key: string, options: RedisWatchOptions<Config> = {}): Promise<ConfigWatcher<Config>> {
   const w = await watchConfig(redis, key, Schema, { subscriber: target.connect(), ...options })
   t.teardown(() => w.close())
   return w
