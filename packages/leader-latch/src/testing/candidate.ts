@@ -17,6 +17,11 @@ export const candidateConfigSchema = z.strictObject({
   sessionTimeoutMs: z.number().int().min(1).default(4_000),
   workIntervalMs: z.number().int().min(1).default(50),
   naming: z.enum(['zoo', 'curator', 'kazoo']).default('zoo'),
+  /**
+   * 'deadline' (right): ask `latch.term` before each write. 'events' (wrong, to prove the
+   * checks have teeth): trust a flag set by isLeader/notLeader, as naive code does.
+   */
+  trust: z.enum(['deadline', 'events']).default('deadline'),
 })
 
 export type CandidateConfig = z.input<typeof candidateConfigSchema>
@@ -74,11 +79,14 @@ export async function runCandidate(input: CandidateConfig): Promise<void> {
     if (!reply.ok) fence.event('refused', undefined, `write ${reply.s} refused: a newer epoch wrote first`)
   })
   let seq = 0
+  let believed: bigint | undefined
+  latch.on('isLeader', (term) => (believed = term.epoch))
+  latch.on('notLeader', () => (believed = undefined))
   // The check and the write happen in one synchronous turn: a pause can only land before the
   // check (then the deadline says no on resume) or after the write left (then the fence decides).
   const work = setInterval(() => {
-    const term = latch.term
-    if (term) fence.write(term.epoch, ++seq)
+    const epoch = config.trust === 'deadline' ? latch.term?.epoch : believed
+    if (epoch !== undefined) fence.write(epoch, ++seq)
   }, config.workIntervalMs)
   const shutdown = async () => {
     clearInterval(work)

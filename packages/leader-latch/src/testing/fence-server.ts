@@ -27,6 +27,31 @@ export interface ParticipantEvent {
   why: string | undefined
 }
 
+/** Writes and events in the order they arrived (per participant, the order it sent them). */
+export type Arrival = { kind: 'write'; record: WriteRecord } | { kind: 'event'; event: ParticipantEvent }
+
+/**
+ * Writes a participant sent with an epoch after it had reported losing that epoch (and before
+ * it reported leading with it again): a participant that did leader work after standing down.
+ */
+export function writesAfterStandDown(log: readonly Arrival[]): WriteRecord[] {
+  const stoodDown = new Map<string, Set<bigint>>()
+  const found: WriteRecord[] = []
+  for (const entry of log) {
+    if (entry.kind === 'event') {
+      const { participant, event, epoch } = entry.event
+      if (epoch === undefined) continue
+      let set = stoodDown.get(participant)
+      if (!set) stoodDown.set(participant, (set = new Set()))
+      if (event === 'notLeader') set.add(epoch)
+      else if (event === 'isLeader') set.delete(epoch)
+    } else if (stoodDown.get(entry.record.participant)?.has(entry.record.epoch)) {
+      found.push(entry.record)
+    }
+  }
+  return found
+}
+
 export interface FenceServerEvents {
   write: [record: WriteRecord]
   event: [event: ParticipantEvent]
@@ -36,6 +61,7 @@ export interface FenceServerEvents {
 export class FenceServer extends EventEmitter<FenceServerEvents> {
   readonly resource = new FencedResource()
   readonly events: ParticipantEvent[] = []
+  readonly log: Arrival[] = []
   private readonly sockets = new Set<Socket>()
 
   private constructor(private readonly server: Server, readonly port: number) {
@@ -82,11 +108,14 @@ export class FenceServer extends EventEmitter<FenceServerEvents> {
     if (message.t === 'write') {
       const ok = this.resource.write({ participant: message.p, epoch: BigInt(message.e), seq: message.s })
       socket.write(`${JSON.stringify({ s: message.s, ok })}\n`)
-      this.emit('write', this.resource.history().at(-1)!)
+      const record = this.resource.history().at(-1)!
+      this.log.push({ kind: 'write', record })
+      this.emit('write', record)
       return
     }
     const event: ParticipantEvent = { atMs: performance.now(), participant: message.p, event: message.ev, epoch: message.e === undefined ? undefined : BigInt(message.e), why: message.why }
     this.events.push(event)
+    this.log.push({ kind: 'event', event })
     this.emit('event', event)
   }
 

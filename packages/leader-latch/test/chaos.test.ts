@@ -1,0 +1,95 @@
+/**
+ * Exactly one leader under random participant crashes (kill -9), pauses (SIGSTOP past the
+ * session timeout, then SIGCONT), graceful closes and cluster-member kills, checked from the
+ * history recorded at a fenced resource: no stale epoch accepted, no epoch shared, no write sent
+ * by a participant after it stood down. LATCH_CHAOS_SEED replays a schedule.
+ */
+import t from 'tap'
+import { setTimeout as sleep } from 'node:timers/promises'
+import type { ChildProcess } from 'node:child_process'
+import { FenceServer, checkHistory, spawnCandidate, verdict, writesAfterStandDown } from '../src/testing/index.js'
+import { startTarget, type LatchTarget } from './support/target.js'
+import { mulberry32 } from './support/random.js'
+
+const SESSION_TIMEOUT_MS = 2_000
+const CANDIDATES = ['c1', 'c2', 'c3', 'c4']
+const STEPS = 9
+
+type Action = 'crash-leader' | 'crash-any' | 'pause-leader' | 'pause-any' | 'close-leader' | 'kill-member'
+const ACTIONS: Action[] = ['crash-leader', 'crash-any', 'pause-leader', 'pause-leader', 'pause-any', 'close-leader', 'kill-member']
+
+t.test('exactly one leader under crashes, pauses, closes and member kills', { timeout: 90_000 }, async (t) => {
+  const seed = Number(process.env.LATCH_CHAOS_SEED ?? Math.floor(Math.random() * 2 ** 31))
+  t.comment(`seed ${seed} (LATCH_CHAOS_SEED=${seed} replays the schedule)`)
+  const random = mulberry32(seed)
+  const target: LatchTarget = await startTarget({ members: 3, tickTimeMs: 500 })
+  const fence = await FenceServer.start()
+  const processes = new Map<string, ChildProcess>()
+  t.teardown(async () => {
+    for (const child of processes.values()) child.kill('SIGKILL')
+    await fence.close()
+    await target.stop()
+  })
+  const config = (id: string) => ({ connectString: target.connectString, path: '/chaos/latch', id, fencePort: fence.port, sessionTimeoutMs: SESSION_TIMEOUT_MS, workIntervalMs: 25 })
+  const launch = (id: string) => processes.set(id, spawnCandidate(config(id)))
+  const exited = (child: ChildProcess) => (child.exitCode !== null || child.signalCode !== null ? Promise.resolve() : new Promise<void>((resolve) => child.once('exit', () => resolve())))
+  const leaderNow = () => fence.resource.history().findLast((r) => r.accepted)?.participant
+  const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)]!
+
+  for (const id of CANDIDATES) launch(id)
+  while (!leaderNow()) await sleep(100)
+
+  const done: string[] = []
+  for (let step = 0; step < STEPS; step++) {
+    const action = pick(ACTIONS)
+    const victim = action.endsWith('-leader') ? leaderNow()! : pick(CANDIDATES)
+    const child = processes.get(victim)!
+    switch (action) {
+      case 'crash-leader':
+      case 'crash-any':
+        child.kill('SIGKILL')
+        await exited(child)
+        launch(victim)
+        break
+      case 'close-leader':
+        child.kill('SIGTERM')
+        await exited(child)
+        launch(victim)
+        break
+      case 'pause-leader':
+      case 'pause-any': {
+        const pauseMs = Math.round(SESSION_TIMEOUT_MS * (0.6 + random()))
+        child.kill('SIGSTOP')
+        await sleep(pauseMs)
+        child.kill('SIGCONT')
+        done.push(`${action} ${victim} ${pauseMs} ms`)
+        break
+      }
+      case 'kill-member': {
+        const id = pick(target.ids)
+        await target.kill(id)
+        await sleep(1_000)
+        await target.start(id)
+        done.push(`kill-member ${id}`)
+        break
+      }
+    }
+    if (!action.startsWith('pause') && action !== 'kill-member') done.push(`${action} ${victim}`)
+    await sleep(1_000 + random() * 1_500)
+  }
+  for (const child of processes.values()) child.kill('SIGTERM')
+  await Promise.all([...processes.values()].map(exited))
+  t.comment(done.join('; '))
+
+  const report = checkHistory(fence.resource.history())
+  const { ok, text } = verdict(report)
+  t.comment(text)
+  t.ok(ok, `exactly one leader: ${text}`)
+  t.same(report.staleAccepted, [], 'no stale-epoch write accepted')
+  t.same(report.sharedEpochs, [], 'no epoch written by two participants')
+  t.same(writesAfterStandDown(fence.log), [], 'no participant wrote after it stood down')
+  t.equal(report.rejected, 0, 'no deposed leader even tried: each stood down before acting again')
+  t.ok(report.terms.length >= 3, `leadership moved (${report.terms.length} terms)`)
+  const paused = fence.events.filter((e) => e.event === 'notLeader' && (e.why === 'deadline' || e.why === 'suspended' || e.why === 'expired'))
+  t.ok(paused.length > 0 || !done.some((d) => d.startsWith('pause-leader')), 'a paused leader reported standing down')
+})
