@@ -54,6 +54,11 @@ export interface AuthInfo {
 }
 
 const EMPTY = Buffer.alloc(0)
+const NO_WATCH = { ask: false, hook: undefined } as const
+/** Which one-shot watch a read's reply sets, by its error code (as the server does). */
+const existsWatchKind = (err: number): OneShotKind | undefined => (err === ErrorCode.OK ? 'data' : err === ErrorCode.NONODE ? 'exist' : undefined)
+const dataWatchKind = (err: number): OneShotKind | undefined => (err === ErrorCode.OK ? 'data' : undefined)
+const childWatchKind = (err: number): OneShotKind | undefined => (err === ErrorCode.OK ? 'child' : undefined)
 const WATCHER_TYPE = { data: 2, children: 1, any: 3 } as const
 
 function check(reply: DecodedReply, path: string | undefined): void {
@@ -226,7 +231,7 @@ export class ZooKeeperClient {
    * with SetWatches2 relative to the reply's zxid, so a change after the read still fires.
    */
   private oneShot(path: string, watch: WatchCallback | undefined, kindFor: (err: number) => OneShotKind | undefined) {
-    if (watch === undefined) return { ask: false, hook: undefined }
+    if (watch === undefined) return NO_WATCH
     const watches = this.core.watches
     const ask = watches.serverNeedsOneShot(path)
     const hook = (reply: DecodedReply) => {
@@ -242,7 +247,7 @@ export class ZooKeeperClient {
   async exists(path: string, options: ReadOptions = {}): Promise<Stat | null> {
     const server = this.toServer(path)
     const watch = options.watch
-    const { ask, hook } = this.oneShot(path, watch, (err) => (err === ErrorCode.OK ? 'data' : err === ErrorCode.NONODE ? 'exist' : undefined))
+    const { ask, hook } = this.oneShot(path, watch, existsWatchKind)
     const reply = await this.request({ type: OpCode.exists, path: server, watch: ask }, path, options, hook)
     if (reply.header.err === ErrorCode.NONODE) return null
     check(reply, path)
@@ -251,7 +256,7 @@ export class ZooKeeperClient {
 
   async getData(path: string, options: ReadOptions = {}): Promise<{ data: Buffer; stat: Stat }> {
     const server = this.toServer(path)
-    const { ask, hook } = this.oneShot(path, options.watch, (err) => (err === ErrorCode.OK ? 'data' : undefined))
+    const { ask, hook } = this.oneShot(path, options.watch, dataWatchKind)
     const reply = await this.request({ type: OpCode.getData, path: server, watch: ask }, path, options, hook)
     check(reply, path)
     const response = reply.response as { data: Buffer | null; stat: Stat }
@@ -261,7 +266,7 @@ export class ZooKeeperClient {
   /** Children names (unsorted, as the server keeps them) and the node's Stat. */
   async getChildren(path: string, options: ReadOptions = {}): Promise<{ children: string[]; stat: Stat }> {
     const server = this.toServer(path)
-    const { ask, hook } = this.oneShot(path, options.watch, (err) => (err === ErrorCode.OK ? 'child' : undefined))
+    const { ask, hook } = this.oneShot(path, options.watch, childWatchKind)
     const reply = await this.request({ type: OpCode.getChildren2, path: server, watch: ask }, path, options, hook)
     check(reply, path)
     return reply.response as { children: string[]; stat: Stat }

@@ -30,11 +30,20 @@ export function validatePath(path: string, options: { sequential?: boolean } = {
   if (checked.length === 1) return
   if (checked.endsWith('/')) throw new InvalidPathError(path, "must not end with '/'")
   if (FORBIDDEN_CHARS.test(checked)) throw new InvalidPathError(path, 'contains a forbidden character')
-  for (const segment of checked.slice(1).split('/')) {
-    if (segment.length === 0) throw new InvalidPathError(path, 'has an empty segment')
-    if (segment === '.' || segment === '..') throw new InvalidPathError(path, "has a relative segment ('.' or '..')")
+  // One scan, no allocation: this runs on every call.
+  for (let i = 1, start = 1; i <= checked.length; i++) {
+    if (i < checked.length && checked.charCodeAt(i) !== SLASH) continue
+    const length = i - start
+    if (length === 0) throw new InvalidPathError(path, 'has an empty segment')
+    if (checked.charCodeAt(start) === DOT && (length === 1 || (length === 2 && checked.charCodeAt(start + 1) === DOT))) {
+      throw new InvalidPathError(path, "has a relative segment ('.' or '..')")
+    }
+    start = i + 1
   }
 }
+
+const SLASH = 0x2f
+const DOT = 0x2e
 
 /** Maps user paths to server paths and back for one chroot ('' when there is none). */
 export class Chroot {
