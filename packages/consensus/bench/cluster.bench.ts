@@ -87,7 +87,7 @@ async function main(): Promise<void> {
     leader = await cluster.leader()
     const sortedMs = failovers.map((f) => f.ms).sort((a, b) => a - b)
 
-    const consensusDefaults = 'core defaults: initLimitTicks 10, syncLimitTicks 5, electionFinalizeTicks 1'
+    const consensusDefaults = 'initLimitTicks 10, syncLimitTicks 5, electionFinalizeTicks 1'
     console.log(`@zoo/consensus cluster bench: ${settings.members} member processes, loopback TCP, fsync on every batch`)
     console.log(`settings: ${JSON.stringify(settings)}; core: ${consensusDefaults}`)
     console.log('')
