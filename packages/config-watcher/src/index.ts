@@ -1,4 +1,4 @@
-export { watchConfig, type WatchConfigOptions } from './zookeeper/watch.js'
+export { readConfig, watchConfig, type ReadConfigOptions, type WatchConfigOptions } from './zookeeper/watch.js'
 export { publishConfig, type PublishOptions } from './zookeeper/publish.js'
 export type { WatchMode } from './zookeeper/source.js'
 export { ConfigWatcher, type ConfigSink, type ConfigSource, type ReadyOptions } from './watcher.js'

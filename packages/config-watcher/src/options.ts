@@ -27,8 +27,13 @@ export function parseOptions<S extends z.ZodType>(schema: S, options: unknown, w
   throw new InvalidWatcherOptionsError(`invalid ${what}:\n${z.prettifyError(result.error)}`)
 }
 
+/** A zod 4 schema, also from another copy of zod (instanceof would fail across copies). */
+export function isZodSchema(schema: unknown): schema is z.ZodType {
+  return typeof schema === 'object' && schema !== null && '_zod' in schema && typeof (schema as z.ZodType).safeParse === 'function'
+}
+
 export function assertSchema(schema: unknown): asserts schema is z.ZodType {
-  if (!(schema instanceof z.ZodType)) throw new InvalidWatcherOptionsError('schema must be a zod schema (import * as z from "zod")')
+  if (!isZodSchema(schema)) throw new InvalidWatcherOptionsError('schema must be a zod 4 schema (import * as z from "zod")')
 }
 
 /** Decodes a node's bytes, or in subtree mode each child's bytes into an object by name. */

@@ -17,7 +17,9 @@ import { jsonParser, type Parser } from '../parser.js'
 import type { ConfigVersion } from '../version.js'
 import { startWatcher, type ConfigWatcher } from '../watcher.js'
 import { defaultChannel, PUBLISH } from './layout.js'
-import { RedisSource } from './source.js'
+import { RedisSource, toObservation } from './source.js'
+import { ConfigUnavailableError } from '../errors.js'
+import { FIELDS } from './layout.js'
 
 export { defaultChannel } from './layout.js'
 
@@ -96,6 +98,19 @@ export async function publishConfig<S extends z.ZodType>(redis: Redis, key: stri
   if (reply[0] === 'conflict') throw new VersionConflictError(key, expected!)
   if (reply[0] !== 'ok' || reply.length !== 4) throw new Error(`unexpected reply from the publish script: ${JSON.stringify(reply)}`)
   return { czxid: BigInt(reply[1]!), version: Number(reply[2]), mzxid: BigInt(reply[3]!) }
+}
+
+/** Reads the config once: its value and version, or ConfigUnavailableError / InvalidConfigError. */
+export async function readConfig<S extends z.ZodType>(redis: Redis, key: string, schema: S, options: { parser?: Parser } = {}): Promise<{ value: z.output<S>; version: ConfigVersion }> {
+  assertSchema(schema)
+  const parser = options.parser ?? jsonParser
+  const [epoch, version, mtime, value] = await redis.hmgetBuffer(key, ...FIELDS)
+  const observation = toObservation(epoch ?? null, version ?? null, mtime ?? null, value ?? null, key)
+  if (observation.kind === 'absent') throw new ConfigUnavailableError(key, 'the key does not exist')
+  const cell = new ConfigCell<z.output<S>>({ path: key, schema: schema as z.ZodType<z.output<S>>, decode: decoderFor(parser, false) })
+  const checked = cell.check(observation.raw)
+  if (!checked.ok) throw checked.error
+  return { value: checked.value, version: observation.version }
 }
 
 export { ConfigWatcher } from '../watcher.js'

@@ -92,7 +92,7 @@ export class RedisSource implements ConfigSource {
   }
 }
 
-function toObservation(epoch: Buffer | null, version: Buffer | null, mtime: Buffer | null, value: Buffer | null, key: string): Observation {
+export function toObservation(epoch: Buffer | null, version: Buffer | null, mtime: Buffer | null, value: Buffer | null, key: string): Observation {
   if (epoch === null) return { kind: 'absent' }
   if (version === null || value === null || !/^\d+$/.test(epoch.toString()) || !/^\d+$/.test(version.toString())) {
     throw new Error(`${key}: not a config hash written by publishConfig (fields ${FIELDS.join(', ')})`)

@@ -36,6 +36,8 @@ export class ZooKeeperSource implements ConfigSource {
   private sink: ConfigSink | undefined
   private closed = false
   private syncFirst = false
+  /** a read found the tree moving under it: read once more after this pass */
+  private readAgain = false
   private expiredStreak = 0
   private readonly loop = new ReadLoop(() => this.pass(), (error, attempt) => this.onReadError(error, attempt))
   private oneShot: boolean
@@ -132,6 +134,20 @@ export class ZooKeeperSource implements ConfigSource {
     }
     this.expiredStreak = 0
     if (observation && !this.closed) this.sink!.observe(observation)
+    if (this.readAgain) {
+      this.readAgain = false
+      this.loop.request()
+    }
+  }
+
+  /**
+   * One read without starting the watcher (readConfig, the CLI's `get`). Undefined when the
+   * node moved under the read (created or a child deleted meanwhile): read again.
+   */
+  async read(): Promise<Observation | undefined> {
+    this.readAgain = false
+    const observation = await this.readOnce(false)
+    return this.readAgain ? undefined : observation
   }
 
   /** Retry transient errors quietly, report others (once a streak) and retry, stop when the client is gone. */
@@ -172,7 +188,7 @@ export class ZooKeeperSource implements ConfigSource {
   private async readAbsent(): Promise<Observation | undefined> {
     const stat = await this.zk.exists(this.path, { watch: this.watch })
     if (stat === null) return { kind: 'absent' }
-    this.loop.request()
+    this.readAgain = true
     return undefined
   }
 
@@ -192,7 +208,7 @@ export class ZooKeeperSource implements ConfigSource {
     for (const [i, read] of reads.entries()) {
       // Deleted between the listing and the read: its event is on the way; read again then.
       if (read === undefined) {
-        this.loop.request()
+        this.readAgain = true
         continue
       }
       raw[names[i]!] = read.data

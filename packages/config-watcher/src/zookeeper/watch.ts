@@ -1,6 +1,8 @@
 import * as z from 'zod'
 import { validatePath, type ZooKeeperClient } from '@zoo/client'
 import { ConfigCell } from '../cell.js'
+import { ConfigUnavailableError, type InvalidConfigError } from '../errors.js'
+import type { ConfigVersion } from '../version.js'
 import { assertSchema, commonOptionsSchema, decoderFor, parseOptions } from '../options.js'
 import type { Parser } from '../parser.js'
 import { startWatcher, type ConfigWatcher } from '../watcher.js'
@@ -48,4 +50,34 @@ export function watchConfig<S extends z.ZodType>(
   })
   const source = new ZooKeeperSource(zk, path, { subtree: resolved.subtree, watchMode: resolved.watchMode })
   return startWatcher(path, cell, source, resolved)
+}
+
+export interface ReadConfigOptions {
+  parser?: Parser
+  subtree?: boolean
+}
+
+const readOptionsSchema = commonOptionsSchema.pick({ parser: true }).extend({ subtree: z.boolean().default(false) })
+/** Reads that found the node changing under them, before giving up. */
+const MAX_READ_ATTEMPTS = 5
+
+/**
+ * Reads the config once, without watching: the value and its version, or throws
+ * ConfigUnavailableError (no such node) or InvalidConfigError (what is stored is not valid).
+ */
+export async function readConfig<S extends z.ZodType>(zk: ZooKeeperClient, path: string, schema: S, options: ReadConfigOptions = {}): Promise<{ value: z.output<S>; version: ConfigVersion }> {
+  validatePath(path)
+  assertSchema(schema)
+  const resolved = parseOptions(readOptionsSchema, options, 'readConfig options')
+  const cell = new ConfigCell<z.output<S>>({ path, schema: schema as z.ZodType<z.output<S>>, decode: decoderFor(resolved.parser, resolved.subtree) })
+  const source = new ZooKeeperSource(zk, path, { subtree: resolved.subtree, watchMode: 'persistent' })
+  for (let attempt = 1; attempt <= MAX_READ_ATTEMPTS; attempt++) {
+    const observation = await source.read()
+    if (observation === undefined) continue
+    if (observation.kind === 'absent') throw new ConfigUnavailableError(path, 'the node does not exist')
+    const checked = cell.check(observation.raw)
+    if (!checked.ok) throw checked.error satisfies InvalidConfigError
+    return { value: checked.value, version: observation.version }
+  }
+  throw new ConfigUnavailableError(path, `the node kept changing during ${MAX_READ_ATTEMPTS} reads`)
 }
