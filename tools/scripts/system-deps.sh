@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The one place that installs what tests need from Debian: real peers and servers.
 set -euo pipefail
-packages=(zookeeper python3-kazoo redis-server openjdk-17-jdk-headless libcurator-recipes-java libcurator-discovery-java)
+packages=(zookeeper python3-kazoo redis-server openjdk-17-jdk-headless libcurator-recipes-java libcurator-discovery-java chromium)
 missing=()
 for p in "${packages[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
