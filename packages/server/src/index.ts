@@ -1,1 +1,10 @@
-export {}
+export { ZooServer } from './member/server.js'
+export type { ZooServerOptions } from './member/server.js'
+export * from './config/index.js'
+export { answerFourLetterWord, NOT_SERVING } from './four-letter-words.js'
+export type { ServerStatus, ServerMode, ConnectionSnapshot, SessionSnapshot } from './status.js'
+export { ServerMetrics } from './metrics.js'
+export { AdminServer, statusJson } from './admin/http.js'
+export { jsonLogger, silentLogger } from './log.js'
+export type { Logger, LogLevel } from './log.js'
+export { ZOOKEEPER_VERSION, ZOO_VERSION } from './version.js'

@@ -24,7 +24,8 @@ export interface ConnectionLimits {
 export interface IncomingRequest {
   header: RequestHeader
   request: Request | undefined
-  bytes: number
+  /** The frame body as the client sent it (forwarded to the leader as is). */
+  body: Buffer
   receivedAtMs: number
 }
 
@@ -212,6 +213,7 @@ export class Connection {
 
   private async answerFourLetterWord(word: string): Promise<void> {
     clearTimeout(this.handshakeTimer)
+    this.stats.received++
     this.phase = 'word'
     this.socket.pause()
     try {
@@ -263,7 +265,7 @@ export class Connection {
     }
     this.stats.received++
     this.outstanding++
-    this.handler.request(this, { header, request, bytes: frame.length + 4, receivedAtMs })
+    this.handler.request(this, { header, request, body: frame, receivedAtMs })
     if (this.outstanding >= this.limits.maxOutstandingRequests) this.pause()
   }
 

@@ -1,0 +1,331 @@
+// The client side of a member: sessions whose connection is here, each with its FIFO queue;
+// reads answered from the local tree, writes sent to the leader and answered when their txn
+// applies here, watch notifications sent as txns apply (so before any later reply).
+import { randomBytes } from 'node:crypto'
+import { encodeNotification, ErrorCode, OpCode } from '@zoo/protocol'
+import type { AuthPacket, ConnectRequest, Id } from '@zoo/protocol'
+import { authenticate, isReadRequest, isWriteRequest, read } from '@zoo/znode'
+import type { ApplyResult, DataTree, Txn, WatchRegistry, WriteRequest } from '@zoo/znode'
+import type { Connection, ConnectionHandler, IncomingRequest } from '../net/connection.js'
+import type { ServerMetrics } from '../metrics.js'
+import { Summary } from '../summary.js'
+import { ChannelType, encodeChannel } from './channel.js'
+import type { LeaderIntake } from './leader.js'
+import { SessionIdGenerator } from './leader.js'
+import type { Quorum } from './quorum.js'
+import { errorReply, okReply, writeReply } from './replies.js'
+import { SessionQueue } from './session-queue.js'
+import type { QueueEntry, Reply } from './session-queue.js'
+
+export interface PipelineContext {
+  /** This member's consensus id. */
+  myid: number
+  tree(): DataTree
+  watches: WatchRegistry
+  quorum(): Quorum
+  leader: LeaderIntake
+  isLeader(): boolean
+  /** Serving clients: part of an established quorum and caught up. */
+  serving(): boolean
+  fourLetterWord(word: string): string
+  metrics: ServerMetrics
+  superDigest?: string
+  log(message: string, fields?: Record<string, unknown>): void
+}
+
+export interface LocalSession {
+  readonly id: bigint
+  readonly connection: Connection
+  readonly timeoutMs: number
+  readonly authInfo: Id[]
+  readonly queue: SessionQueue
+  lastHeardMs: number
+}
+
+type PipelineEntry = QueueEntry & { incoming: IncomingRequest }
+
+interface PendingConnect {
+  connection: Connection
+  timeoutMs: number
+}
+
+export class Pipeline implements ConnectionHandler {
+  readonly sessions = new Map<bigint, LocalSession>()
+  /** Every request's latency (srvr's "Latency min/avg/max"). */
+  readonly latency = new Summary(false)
+  private readonly pendingCreates = new Map<bigint, PendingConnect>()
+  private readonly pendingRevalidations = new Map<bigint, PendingConnect>()
+  private touched = new Set<bigint>()
+  private readonly ids: SessionIdGenerator
+
+  constructor(private readonly ctx: PipelineContext) {
+    this.ids = new SessionIdGenerator(ctx.myid, Date.now())
+  }
+
+  // ---------------------------------------------------------------- connections
+
+  fourLetterWord(word: string): string {
+    return this.ctx.fourLetterWord(word)
+  }
+
+  connect(connection: Connection, request: ConnectRequest & { negotiatedTimeoutMs: number }): void {
+    if (!this.ctx.serving()) return connection.close('not serving: no quorum')
+    const lastZxid = this.ctx.tree().lastProcessedZxid
+    // Apache refuses a client that has seen more than this member: it must find a fresher one.
+    if (request.lastZxidSeen > lastZxid) {
+      return connection.close(`client has seen zxid 0x${request.lastZxidSeen.toString(16)}, ours is 0x${lastZxid.toString(16)}`)
+    }
+    if (request.sessionId === 0n) this.createSession(connection, request.negotiatedTimeoutMs)
+    else this.reopenSession(connection, request.sessionId, request.passwd, request.negotiatedTimeoutMs)
+  }
+
+  request(connection: Connection, incoming: IncomingRequest): void {
+    const session = this.sessionOf(connection)
+    if (session === undefined) return connection.close('request on a connection without a session here')
+    session.lastHeardMs = Date.now()
+    this.touched.add(session.id)
+    this.ctx.metrics.inc('packets_received')
+    session.queue.add(this.entryFor(session, incoming))
+  }
+
+  closed(connection: Connection, _reason: string): void {
+    const session = this.sessionOf(connection)
+    if (session !== undefined) {
+      session.queue.clear()
+      this.sessions.delete(session.id)
+      // Watches belong to the connection: a client re-sends them (SetWatches) on reconnect.
+      this.ctx.watches.removeSession(session.id)
+    }
+    for (const pending of [this.pendingCreates, this.pendingRevalidations]) {
+      for (const [id, p] of pending) if (p.connection === connection) pending.delete(id)
+    }
+  }
+
+  /** Leadership or quorum changed: every client reconnects (Apache shuts its server down too). */
+  closeAll(reason: string): void {
+    for (const session of [...this.sessions.values()]) session.connection.close(reason)
+    for (const pending of [this.pendingCreates, this.pendingRevalidations]) {
+      for (const p of [...pending.values()]) p.connection.close(reason)
+      pending.clear()
+    }
+  }
+
+  /** Sessions that showed life since the last call (reported to the leader). */
+  takeTouched(): bigint[] {
+    const ids = [...this.touched]
+    this.touched = new Set()
+    return ids
+  }
+
+  /** Closes connections silent for longer than their session timeout. */
+  closeIdle(nowMs: number): void {
+    for (const session of [...this.sessions.values()]) {
+      if (nowMs - session.lastHeardMs > session.timeoutMs) session.connection.close('session timeout passed without a packet')
+    }
+  }
+
+  // ---------------------------------------------------------------- sessions
+
+  private sessionOf(connection: Connection): LocalSession | undefined {
+    const id = connection.session?.sessionId
+    if (id === undefined) return undefined
+    const session = this.sessions.get(id)
+    return session?.connection === connection ? session : undefined
+  }
+
+  private createSession(connection: Connection, timeoutMs: number): void {
+    const sessionId = this.ids.nextId()
+    const passwd = randomBytes(16)
+    this.pendingCreates.set(sessionId, { connection, timeoutMs })
+    this.toLeader(
+      () => this.ctx.leader.submit({ request: { type: OpCode.createSession, timeoutMs, passwd }, sessionId, cxid: 0, authInfo: [], from: this.ctx.myid }),
+      { type: ChannelType.createSession, sessionId, timeoutMs, passwd },
+      connection,
+    )
+  }
+
+  private reopenSession(connection: Connection, sessionId: bigint, passwd: Buffer | null, timeoutMs: number): void {
+    const record = this.ctx.tree().sessions.get(sessionId)
+    if (record === undefined) return connection.reject(`session 0x${sessionId.toString(16)} is expired or unknown`)
+    if (passwd === null || !record.passwd.equals(passwd)) return connection.reject(`wrong password for session 0x${sessionId.toString(16)}`)
+    if (this.ctx.isLeader()) {
+      const result = this.ctx.leader.tracker.revalidate(sessionId, Date.now(), this.ctx.myid)
+      if (!result.valid) return connection.reject(`session 0x${sessionId.toString(16)} is closing`)
+      if (result.previousOwner !== undefined) this.ctx.quorum().sendToMember(result.previousOwner, encodeChannel({ type: ChannelType.moved, sessionId }))
+      return this.open(connection, sessionId, timeoutMs)
+    }
+    this.pendingRevalidations.set(sessionId, { connection, timeoutMs })
+    this.toLeader(() => undefined, { type: ChannelType.revalidate, sessionId, timeoutMs }, connection)
+  }
+
+  /** The leader's answer to a revalidation this member asked for. */
+  revalidated(sessionId: bigint, valid: boolean): void {
+    const pending = this.pendingRevalidations.get(sessionId)
+    if (pending === undefined || pending.connection.phase !== 'connecting') return
+    this.pendingRevalidations.delete(sessionId)
+    if (valid) this.open(pending.connection, sessionId, pending.timeoutMs)
+    else pending.connection.reject(`session 0x${sessionId.toString(16)} is expired`)
+  }
+
+  /** The session moved to another member: its connection here is stale. */
+  moved(sessionId: bigint): void {
+    this.sessions.get(sessionId)?.connection.close('session moved to another member')
+  }
+
+  /** The leader would not take a forwarded request: drop the connection (the client retries). */
+  refused(sessionId: bigint, reason: string): void {
+    this.sessions.get(sessionId)?.connection.close(`leader refused a request: ${reason}`)
+    this.pendingCreates.get(sessionId)?.connection.close(`leader refused the session: ${reason}`)
+  }
+
+  private open(connection: Connection, sessionId: bigint, timeoutMs: number): void {
+    if (connection.phase !== 'connecting') return
+    const existing = this.sessions.get(sessionId)
+    if (existing !== undefined) existing.connection.close('the session reconnected on a new connection')
+    const record = this.ctx.tree().sessions.get(sessionId)
+    if (record === undefined) return connection.reject(`session 0x${sessionId.toString(16)} closed meanwhile`)
+    const session: LocalSession = {
+      id: sessionId,
+      connection,
+      timeoutMs,
+      // Apache gives every connection its address as an ip identity.
+      authInfo: [{ scheme: 'ip', id: connection.remoteAddress }],
+      queue: new SessionQueue({ send: (entry, reply) => this.sendReply(session, entry as PipelineEntry, reply) }),
+      lastHeardMs: Date.now(),
+    }
+    this.sessions.set(sessionId, session)
+    this.ctx.metrics.inc('connection_request_count')
+    connection.accept({ sessionId, passwd: record.passwd, timeoutMs, readOnly: false })
+  }
+
+  /** Runs `local` on the leader, or sends `message` to it; no leader to reach closes the connection. */
+  private toLeader(local: () => void, message: Parameters<typeof encodeChannel>[0], connection: Connection): void {
+    try {
+      if (this.ctx.isLeader()) local()
+      else this.ctx.quorum().sendToLeader(encodeChannel(message))
+    } catch (e) {
+      connection.close(`cannot reach the leader: ${(e as Error).message}`)
+    }
+  }
+
+  // ---------------------------------------------------------------- requests
+
+  private entryFor(session: LocalSession, incoming: IncomingRequest): PipelineEntry {
+    const { xid, type } = incoming.header
+    const request = incoming.request
+    const local = (run: () => Reply): PipelineEntry => ({ kind: 'local', xid, state: 'waiting', incoming, run })
+    if (request === undefined) return local(() => errorReply(xid, type, ErrorCode.UNIMPLEMENTED, this.zxid()))
+    switch (request.type) {
+      case OpCode.ping:
+        return local(() => okReply(xid, OpCode.ping, undefined, this.zxid()))
+      case OpCode.auth:
+        return local(() => this.auth(session, xid, request))
+      case OpCode.sasl:
+        // No SASL provider: answer as Apache without one configured would leave the client (no token).
+        return local(() => errorReply(xid, type, ErrorCode.UNIMPLEMENTED, this.zxid()))
+      case OpCode.sync: {
+        const entry: PipelineEntry = { kind: 'sync', xid, state: 'waiting', incoming, submit: () => this.sync(session, entry, request.path) }
+        return entry
+      }
+      default:
+        break
+    }
+    if (isWriteRequest(request)) return { kind: 'write', xid, state: 'waiting', incoming, submit: () => this.forward(session, incoming, request) }
+    if (isReadRequest(request)) return local(() => this.read(session, xid, request))
+    return local(() => errorReply(xid, type, ErrorCode.UNIMPLEMENTED, this.zxid()))
+  }
+
+  private zxid(): bigint {
+    return this.ctx.tree().lastProcessedZxid
+  }
+
+  private auth(session: LocalSession, xid: number, packet: AuthPacket): Reply {
+    const ids = authenticate(packet.scheme, packet.auth, { superDigest: this.ctx.superDigest, remoteAddress: session.connection.remoteAddress })
+    if (ids === undefined) {
+      this.ctx.metrics.inc('auth_failed_count')
+      return errorReply(xid, OpCode.auth, ErrorCode.AUTHFAILED, this.zxid(), true)
+    }
+    for (const id of ids) {
+      if (!session.authInfo.some((a) => a.scheme === id.scheme && a.id === id.id)) session.authInfo.push(id)
+    }
+    return okReply(xid, OpCode.auth, undefined, this.zxid())
+  }
+
+  private read(session: LocalSession, xid: number, request: Parameters<typeof read>[3]): Reply {
+    const result = read(this.ctx.tree(), this.ctx.watches, { sessionId: session.id, authInfo: session.authInfo }, request)
+    for (const delivery of result.events ?? []) this.notify(session, delivery.event)
+    if (result.err !== ErrorCode.OK) return errorReply(xid, request.type, result.err, this.zxid())
+    return okReply(xid, request.type, result.response as never, this.zxid())
+  }
+
+  private sync(session: LocalSession, entry: PipelineEntry, path: string): void {
+    this.ctx
+      .quorum()
+      .barrier()
+      .then(
+        () => {
+          if (this.sessions.get(session.id) === session) session.queue.complete(entry, okReply(entry.xid, OpCode.sync, { path }, this.zxid()))
+        },
+        (e: unknown) => session.connection.close(`sync failed: ${(e as Error).message}`),
+      )
+  }
+
+  private forward(session: LocalSession, incoming: IncomingRequest, request: WriteRequest): void {
+    const write = { request, sessionId: session.id, cxid: incoming.header.xid, authInfo: session.authInfo.slice(), from: this.ctx.myid }
+    this.toLeader(
+      () => this.ctx.leader.submit(write),
+      { type: ChannelType.forward, sessionId: session.id, authInfo: session.authInfo, body: incoming.body },
+      session.connection,
+    )
+  }
+
+  private notify(session: LocalSession, event: Parameters<typeof encodeNotification>[0]): void {
+    session.connection.send(encodeNotification(event))
+    this.ctx.metrics.inc('packets_sent')
+  }
+
+  private sendReply(session: LocalSession, entry: PipelineEntry, reply: Reply): void {
+    const connection = session.connection
+    connection.reply(reply.frame, entry.incoming, reply.zxid)
+    const latencyMs = Date.now() - entry.incoming.receivedAtMs
+    this.latency.observe(latencyMs)
+    this.ctx.metrics.observe(entry.kind === 'write' ? 'updatelatency' : 'readlatency', latencyMs)
+    this.ctx.metrics.inc('packets_sent')
+    this.ctx.metrics.responseSize(reply.frame.length)
+    if (reply.close === true) connection.close('closed after its reply', { flush: true })
+  }
+
+  // ---------------------------------------------------------------- applied txns
+
+  /** A txn applied here: notify watchers, then answer the write or open/close the session. */
+  applied(txn: Txn, result: ApplyResult): void {
+    const deliveries = this.ctx.watches.trigger(result.triggers, (id) => this.sessions.get(id)?.authInfo)
+    for (const { sessionId, event } of deliveries) {
+      const session = this.sessions.get(sessionId)
+      if (session !== undefined) this.notify(session, event)
+    }
+    if (txn.body.type === OpCode.createSession) return this.sessionCreated(txn.clientId, txn.body.timeOut)
+    const session = this.sessions.get(txn.clientId)
+    if (session !== undefined) this.completeWrite(session, txn, result)
+    if (txn.body.type === OpCode.closeSession) this.sessions.get(txn.clientId)?.connection.close('session closed', { flush: true })
+  }
+
+  private sessionCreated(sessionId: bigint, timeoutMs: number): void {
+    const pending = this.pendingCreates.get(sessionId)
+    if (pending === undefined) return
+    this.pendingCreates.delete(sessionId)
+    this.open(pending.connection, sessionId, timeoutMs)
+  }
+
+  private completeWrite(session: LocalSession, txn: Txn, result: ApplyResult): void {
+    const entry = session.queue.oldestWriteInFlight() as PipelineEntry | undefined
+    if (entry === undefined || entry.xid !== txn.cxid) {
+      // An expiry's closeSession, or a write sent before a move: not this connection's to answer.
+      if (session.queue.hasWriteInFlight(txn.cxid)) session.connection.close(`txn for cxid ${txn.cxid} applied out of the session's order`)
+      return
+    }
+    const reply = writeReply(entry.xid, entry.incoming.header.type, result)
+    session.queue.complete(entry, result.err === ErrorCode.SESSIONMOVED ? { ...reply, close: true } : reply)
+  }
+}
+

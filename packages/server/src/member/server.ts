@@ -1,0 +1,452 @@
+// One ensemble member (or a standalone server): consensus Member + replicated tree + client
+// port + admin port, wired together. The pieces with logic live beside it (pipeline, leader,
+// session queue/tracker); this file is lifecycle and plumbing.
+import { mkdirSync, readdirSync, statSync } from 'node:fs'
+import { join } from 'node:path'
+import { Member } from '@zoo/consensus'
+import type { PeerStatus, Received } from '@zoo/consensus'
+import { decodeRequest, OpCode } from '@zoo/protocol'
+import { isWriteRequest, WatchRegistry } from '@zoo/znode'
+import { AdminServer } from '../admin/http.js'
+import type { ServerConfig } from '../config/index.js'
+import { confEntries } from '../conf.js'
+import { environmentEntries } from '../environment.js'
+import { answerFourLetterWord } from '../four-letter-words.js'
+import { jsonLogger } from '../log.js'
+import type { Logger } from '../log.js'
+import { ServerMetrics } from '../metrics.js'
+import { ClientPort } from '../net/client-port.js'
+import type { Connection } from '../net/connection.js'
+import type { ServerMode, ServerStatus } from '../status.js'
+import { ZOOKEEPER_VERSION } from '../version.js'
+import { ChannelType, decodeChannel, encodeChannel } from './channel.js'
+import type { ChannelMessage } from './channel.js'
+import { LeaderIntake } from './leader.js'
+import type { PendingWrite } from './leader.js'
+import { Pipeline } from './pipeline.js'
+import type { Quorum } from './quorum.js'
+import { ReplicatedTree } from './state.js'
+
+export interface ZooServerOptions {
+  logger?: Logger
+  /** How often the leader looks for empty containers and expired TTL nodes (Apache: 60 s). */
+  containerCheckIntervalMs?: number
+  /** `super:<base64 sha1>` digest whose password makes a session super (zookeeper.DigestAuthenticationProvider.superDigest). */
+  superDigest?: string
+}
+
+const MAX_INFLIGHT_PROPOSALS = 1000
+const MAX_QUEUED_WRITES = 100_000
+const MAX_REAPED_PER_RUN = 1000
+
+export class ZooServer {
+  readonly metrics = new ServerMetrics()
+  readonly watches = new WatchRegistry()
+  private readonly state = new ReplicatedTree()
+  private readonly leader: LeaderIntake
+  private readonly pipeline: Pipeline
+  private readonly clientPort: ClientPort
+  private readonly admin: AdminServer | undefined
+  private member: Member | undefined
+  private peer: PeerStatus | undefined
+  private timer: NodeJS.Timeout | undefined
+  private lastReapMs = 0
+  private leadingSinceMs = 0
+  private readonly log: Logger
+  private readonly consensusId: number
+  private stopped = false
+
+  private constructor(
+    readonly config: ServerConfig,
+    private readonly options: ZooServerOptions,
+  ) {
+    this.log = options.logger ?? jsonLogger({ base: { member: config.myid } })
+    this.consensusId = config.myid === 0 ? 1 : config.myid
+    const log = (message: string, fields?: Record<string, unknown>) => this.log('info', message, fields)
+    this.leader = new LeaderIntake({
+      myid: this.consensusId,
+      quorum: this.quorum(),
+      tree: () => this.state.tree,
+      maxInflightProposals: MAX_INFLIGHT_PROPOSALS,
+      maxQueuedWrites: MAX_QUEUED_WRITES,
+      ttlEnabled: true,
+      refuse: (write, reason) => this.refuse(write, reason),
+      log,
+      nowMs: () => performance.now(),
+      wallClockMs: () => Date.now(),
+    })
+    this.pipeline = new Pipeline({
+      myid: this.consensusId,
+      tree: () => this.state.tree,
+      watches: this.watches,
+      quorum: () => this.quorum(),
+      leader: this.leader,
+      isLeader: () => this.peer?.role === 'leading',
+      serving: () => this.isServing(),
+      fourLetterWord: (word) => answerFourLetterWord(word, config.fourLetterWords, () => this.status()),
+      metrics: this.metrics,
+      superDigest: options.superDigest,
+      log,
+    })
+    this.state.listener = {
+      applied: (txn, result) => {
+        this.metrics.inc('commit_count')
+        if (result.digestMismatch) this.log('error', 'tree digest differs from the leader\'s after a txn', { zxid: result.zxid })
+        this.pipeline.applied(txn, result)
+        this.leader.applied(txn)
+      },
+      restored: () => this.leader.restored(),
+    }
+    this.clientPort = new ClientPort(
+      {
+        host: config.clientPortAddress,
+        port: config.clientPort,
+        maxClientCnxns: config.maxClientCnxns,
+        maxFrameBytes: config.maxFrameBytes,
+        maxOutstandingRequests: config.maxOutstandingPerConnection,
+        maxPendingWriteBytes: 4 << 20,
+        minSessionTimeoutMs: config.minSessionTimeoutMs,
+        maxSessionTimeoutMs: config.maxSessionTimeoutMs,
+        handshakeTimeoutMs: 10_000,
+        onRejected: (address, reason) => {
+          this.metrics.inc('connection_rejected')
+          this.log('warn', 'connection refused', { address, reason })
+        },
+      },
+      this.pipeline,
+    )
+    if (config.admin.enabled) {
+      this.admin = new AdminServer({ host: config.admin.serverAddress, port: config.admin.serverPort, metrics: this.metrics, status: () => this.status() })
+    }
+  }
+
+  static async start(config: ServerConfig, options: ZooServerOptions = {}): Promise<ZooServer> {
+    const server = new ZooServer(config, options)
+    try {
+      await server.run()
+    } catch (e) {
+      await server.stop()
+      throw e
+    }
+    return server
+  }
+
+  get clientPortNumber(): number {
+    return this.clientPort.port
+  }
+
+  get adminPortNumber(): number | undefined {
+    return this.admin?.port
+  }
+
+  async stop(): Promise<void> {
+    if (this.stopped) return
+    this.stopped = true
+    clearInterval(this.timer)
+    await this.clientPort.close()
+    await this.admin?.close()
+    this.leader.stop()
+    await this.member?.close()
+  }
+
+  private async run(): Promise<void> {
+    mkdirSync(this.config.dataDir, { recursive: true })
+    const { voters, observers, addresses } = this.topology()
+    const snapCount = this.config.snapCount
+    this.member = await Member.start({
+      id: this.consensusId,
+      voters,
+      observers,
+      addresses,
+      dataDir: this.config.dataDir,
+      stateMachine: this.state,
+      tickMs: this.config.tickTimeMs,
+      consensus: {
+        initLimitTicks: this.config.initLimitTicks,
+        syncLimitTicks: this.config.syncLimitTicks,
+        maxInflightProposals: MAX_INFLIGHT_PROPOSALS + 1,
+        maxPayloadBytes: 2 * this.config.maxFrameBytes + (64 << 10),
+      },
+      // Apache snapshots after snapCount/2 + random(snapCount/2) txns, so members differ.
+      snapshotEveryEntries: Math.floor(snapCount / 2 + Math.random() * (snapCount / 2)),
+      keepSnapshots: this.config.autopurge.snapRetainCount,
+      maxFrameBytes: 4 * this.config.maxFrameBytes + (1 << 20),
+      logger: (message, fields) => this.log('info', message, fields),
+    })
+    this.member.on('status', (status) => this.onStatus(status))
+    this.member.on('received', (received) => this.onChannel(received))
+    this.member.on('error', (error) => {
+      this.log('error', 'consensus member stopped', { error: error.message })
+      this.pipeline.closeAll('member stopped')
+    })
+    this.onStatus(this.member.status())
+    await this.clientPort.listen()
+    await this.admin?.listen()
+    const tickMs = Math.max(10, Math.floor(this.config.tickTimeMs / 2))
+    this.timer = setInterval(() => this.tick(), tickMs)
+    this.log('info', 'serving', { clientPort: this.clientPort.port, adminPort: this.admin?.port, voters, observers })
+  }
+
+  private topology() {
+    const servers = this.config.servers
+    if (servers.length === 0) {
+      return { voters: [this.consensusId], observers: [], addresses: new Map([[this.consensusId, { host: '127.0.0.1', port: 0 }]]) }
+    }
+    return {
+      voters: servers.filter((s) => s.role === 'participant').map((s) => s.id),
+      observers: servers.filter((s) => s.role === 'observer').map((s) => s.id),
+      addresses: new Map(servers.map((s) => [s.id, { host: s.host, port: s.quorumPort }])),
+    }
+  }
+
+  private quorum(): Quorum {
+    const member = () => {
+      if (this.member === undefined) throw new Error('consensus is not running')
+      return this.member
+    }
+    return {
+      propose: (payload) => member().propose(payload),
+      barrier: () => member().barrier(),
+      sendToLeader: (payload) => member().sendToLeader(payload),
+      sendToMember: (to, payload) => member().sendToMember(to, payload),
+      status: () => member().status(),
+      on: () => undefined,
+      close: () => member().close(),
+    }
+  }
+
+  private isServing(): boolean {
+    return this.peer?.serving === true && !this.stopped
+  }
+
+  private onStatus(status: PeerStatus): void {
+    const before = this.peer
+    this.peer = status
+    const changed = before !== undefined && (before.leader !== status.leader || before.epoch !== status.epoch || before.role !== status.role)
+    if ((changed || !status.serving) && before?.serving === true) this.pipeline.closeAll('leader changed or quorum lost')
+    if (status.role === 'leading' && status.serving) {
+      if (!this.leader.isActive) {
+        this.leadingSinceMs = Date.now()
+        this.leader.start()
+      }
+    } else if (this.leader.isActive) {
+      this.leader.stop()
+    }
+    this.log('info', 'consensus status', { role: status.role, leader: status.leader, epoch: status.epoch, serving: status.serving })
+  }
+
+  private tick(): void {
+    const touched = this.pipeline.takeTouched()
+    const now = performance.now()
+    this.pipeline.closeIdle(Date.now())
+    if (this.leader.isActive) {
+      for (const id of touched) this.leader.tracker.touch(id, now, this.consensusId)
+      this.leader.expireSessions()
+      const interval = this.options.containerCheckIntervalMs ?? 60_000
+      if (Date.now() - this.lastReapMs >= interval) {
+        this.lastReapMs = Date.now()
+        this.leader.reapContainers(MAX_REAPED_PER_RUN)
+      }
+    } else if (touched.length > 0 && this.isServing()) {
+      this.send(undefined, { type: ChannelType.touch, sessionIds: touched })
+    }
+  }
+
+  /** To the leader (`to` undefined) or to one member; an unreachable peer is logged, not thrown. */
+  private send(to: number | undefined, message: ChannelMessage): void {
+    try {
+      const bytes = encodeChannel(message)
+      if (to === undefined) this.member?.sendToLeader(bytes)
+      else this.member?.sendToMember(to, bytes)
+    } catch (e) {
+      this.log('warn', 'member channel send failed', { to, type: message.type, error: (e as Error).message })
+    }
+  }
+
+  private refuse(write: PendingWrite, reason: string): void {
+    this.log('warn', 'write refused by the leader', { session: write.sessionId, reason })
+    if (write.from === undefined || write.from === this.consensusId) this.pipeline.refused(write.sessionId, reason)
+    else this.send(write.from, { type: ChannelType.refused, sessionId: write.sessionId, cxid: write.cxid, reason })
+  }
+
+  private onChannel({ from, payload }: Received): void {
+    let message: ChannelMessage
+    try {
+      message = decodeChannel(payload)
+    } catch (e) {
+      return this.log('error', 'undecodable member channel message', { from, error: (e as Error).message })
+    }
+    const now = performance.now()
+    switch (message.type) {
+      case ChannelType.forward:
+        return this.onForward(from, message)
+      case ChannelType.createSession:
+        return this.leader.submit({
+          request: { type: OpCode.createSession, timeoutMs: message.timeoutMs, passwd: message.passwd },
+          sessionId: message.sessionId, cxid: 0, authInfo: [], from,
+        })
+      case ChannelType.touch:
+        for (const id of message.sessionIds) this.leader.tracker.touch(id, now, from)
+        return
+      case ChannelType.revalidate: {
+        const result = this.leader.isActive ? this.leader.tracker.revalidate(message.sessionId, now, from) : { valid: false as const }
+        this.send(from, { type: ChannelType.revalidated, sessionId: message.sessionId, valid: result.valid })
+        if (result.valid && result.previousOwner !== undefined) {
+          if (result.previousOwner === this.consensusId) this.pipeline.moved(message.sessionId)
+          else this.send(result.previousOwner, { type: ChannelType.moved, sessionId: message.sessionId })
+        }
+        return
+      }
+      case ChannelType.revalidated:
+        return this.pipeline.revalidated(message.sessionId, message.valid)
+      case ChannelType.moved:
+        return this.pipeline.moved(message.sessionId)
+      case ChannelType.refused:
+        return this.pipeline.refused(message.sessionId, message.reason)
+    }
+  }
+
+  private onForward(from: number, message: Extract<ChannelMessage, { type: typeof ChannelType.forward }>): void {
+    let decoded
+    try {
+      decoded = decodeRequest(message.body)
+    } catch (e) {
+      return this.log('error', 'undecodable forwarded request', { from, error: (e as Error).message })
+    }
+    if (!isWriteRequest(decoded.request)) return this.log('error', 'forwarded request is not a write', { from, type: decoded.request.type })
+    this.leader.tracker.touch(message.sessionId, performance.now(), from)
+    this.leader.submit({ request: decoded.request, sessionId: message.sessionId, cxid: decoded.header.xid, authInfo: message.authInfo, from })
+  }
+
+  // ---------------------------------------------------------------- status
+
+  mode(): ServerMode {
+    if (this.config.servers.length === 0) return 'standalone'
+    switch (this.peer?.role) {
+      case 'leading':
+        return 'leader'
+      case 'observing':
+        return 'observer'
+      default:
+        return 'follower'
+    }
+  }
+
+  status(): ServerStatus {
+    const tree = this.state.tree
+    const mode = this.mode()
+    const connections = [...this.clientPort.connections].map((c) => this.connectionSnapshot(c))
+    const sessions = [...tree.sessions].map(([id, record]) => ({
+      id,
+      timeoutMs: record.timeoutMs,
+      expiresAtMs: this.leader.isActive ? this.wallClockDeadline(this.leader.tracker.get(id)?.expiresAtMs) : undefined,
+      ephemerals: tree.ephemerals(id),
+    }))
+    const watchesBySession = new Map<bigint, string[]>()
+    for (const id of this.pipeline.sessions.keys()) {
+      const paths = this.watches.data.pathsOf(id)
+      if (paths.length > 0) watchesBySession.set(id, paths)
+    }
+    const latency = this.pipeline.latency
+    const outstanding = connections.reduce((n, c) => n + c.queued, 0)
+    const serving = this.isServing()
+    return {
+      version: ZOOKEEPER_VERSION,
+      serving,
+      mode,
+      myid: this.config.myid,
+      epoch: this.peer?.epoch ?? 0,
+      leaderId: this.peer?.leader,
+      latency: { minMs: latency.min, avgMs: latency.avg, maxMs: latency.max },
+      packetsReceived: this.metrics.get('packets_received'),
+      packetsSent: this.metrics.get('packets_sent'),
+      connections,
+      outstandingRequests: outstanding,
+      lastZxid: tree.lastProcessedZxid,
+      nodeCount: tree.nodeCount,
+      proposalSizes: mode === 'leader' ? { ...this.leader.proposalSizes } : undefined,
+      monitor: this.metrics.monitor(
+        {
+          version: ZOOKEEPER_VERSION,
+          server_state: mode,
+          peer_state: `${this.peer?.role ?? 'looking'}${serving ? ' - broadcast' : ''}`,
+          ephemerals_count: tree.sessionsWithEphemerals().reduce((n, id) => n + tree.ephemerals(id).length, 0),
+          num_alive_connections: connections.length,
+          avg_latency: latency.avg,
+          min_latency: latency.min,
+          max_latency: latency.max,
+          outstanding_requests: outstanding,
+          znode_count: tree.nodeCount,
+          global_sessions: tree.sessions.size,
+          watch_count: this.watches.data.size + this.watches.child.size,
+          open_file_descriptor_count: openFileDescriptors(),
+          uptime: Date.now() - this.metrics.startedAtMs,
+          leader_uptime: mode === 'leader' ? Date.now() - this.leadingSinceMs : 0,
+          quorum_size: this.config.servers.filter((s) => s.role === 'participant').length,
+          proposal_count: this.leader.proposals,
+          digest_mismatches_count: tree.digestMismatches,
+          min_proposal_size: this.leader.proposalSizes.min,
+          max_proposal_size: this.leader.proposalSizes.max,
+          last_proposal_size: this.leader.proposalSizes.last,
+          snap_count: this.member?.stats.snapshotsTaken ?? 0,
+        },
+        mode,
+      ),
+      watchesBySession,
+      sessions,
+      conf: confEntries(this.config, { dataDirBytes: directoryBytes(this.config.dataDir), dataLogDirBytes: directoryBytes(join(this.config.dataDir, 'log')) }, 0n),
+      environment: environmentEntries(),
+      readOnly: false,
+    }
+  }
+
+  private wallClockDeadline(monotonicMs: number | undefined): number | undefined {
+    return monotonicMs === undefined ? undefined : Math.round(Date.now() + (monotonicMs - performance.now()))
+  }
+
+  private connectionSnapshot(c: Connection) {
+    const s = c.stats
+    const session = c.session
+    const avg = s.replies === 0 ? 0 : Math.floor(s.totalLatencyMs / s.replies)
+    return {
+      remote: `/${c.remoteAddress}:${c.remotePort}`,
+      interestOps: c.interestOps,
+      queued: c.outstanding,
+      received: s.received,
+      sent: s.sent,
+      expiresAtMs: Date.now() + (session?.timeoutMs ?? 10_000),
+      session:
+        session === undefined
+          ? undefined
+          : {
+              id: session.sessionId, lastOperation: s.lastOperation, establishedMs: c.establishedMs, timeoutMs: session.timeoutMs,
+              lastCxid: s.lastCxid, lastZxid: s.lastZxid, lastResponseMs: s.lastResponseMs, lastLatencyMs: s.lastLatencyMs,
+              minLatencyMs: s.replies === 0 ? 0 : s.minLatencyMs, avgLatencyMs: avg, maxLatencyMs: s.maxLatencyMs,
+            },
+    }
+  }
+}
+
+function openFileDescriptors(): number {
+  try {
+    return readdirSync('/proc/self/fd').length
+  } catch {
+    return -1
+  }
+}
+
+/** Bytes of the files directly in `dir` (conf's dataDirSize; not recursive, to stay cheap). */
+function directoryBytes(dir: string): number {
+  try {
+    return readdirSync(dir).reduce((n, name) => {
+      try {
+        const st = statSync(join(dir, name))
+        return st.isFile() ? n + st.size : n
+      } catch {
+        return n
+      }
+    }, 0)
+  } catch {
+    return 0
+  }
+}

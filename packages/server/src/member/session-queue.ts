@@ -1,0 +1,130 @@
+// One session's requests in the client's order (FIFO per session). Writes are submitted to the
+// leader as soon as nothing before them could still observe their effect; everything else runs
+// when every earlier request of the session is done, so a read sees the session's own earlier
+// writes and none of its later ones. Replies leave strictly in request order.
+//
+// Why writes may overtake a waiting read but not a waiting sync: a read waits only for earlier
+// writes, and it runs synchronously inside the apply of the write just before it, before any
+// later write can apply. A sync completes through consensus' barrier outcome, which the member
+// may learn after later commits have been applied, so writes behind a sync wait for it.
+
+export interface Reply {
+  frame: Buffer
+  zxid: bigint
+  /** Close the connection once this reply is out (closeSession, SESSIONMOVED, AUTHFAILED). */
+  close?: boolean
+}
+
+export type EntryKind = 'write' | 'sync' | 'local'
+export type EntryState = 'waiting' | 'submitted' | 'done'
+
+export interface QueueEntry {
+  readonly kind: EntryKind
+  readonly xid: number
+  state: EntryState
+  reply?: Reply
+  /** local: runs the request against the member's state and returns its reply. */
+  run?: () => Reply
+  /** write / sync: hands the request to the leader (or the barrier); completion comes later. */
+  submit?: () => void
+}
+
+export interface QueueOutput {
+  /** Called for each reply, in request order. */
+  send(entry: QueueEntry, reply: Reply): void
+}
+
+export class SessionQueue {
+  private entries: QueueEntry[] = []
+  private pumping = false
+  private repump = false
+  /** Bumped by clear(), so a pass over the old entries stops. */
+  private generation = 0
+
+  constructor(private readonly output: QueueOutput) {}
+
+  get length(): number {
+    return this.entries.length
+  }
+
+  /** Writes submitted and not yet applied. */
+  get writesInFlight(): number {
+    return this.entries.filter((e) => e.kind === 'write' && e.state === 'submitted').length
+  }
+
+  add(entry: QueueEntry): void {
+    if (entry.state !== 'waiting') throw new Error('a new entry must be waiting')
+    if (entry.kind === 'local' ? entry.run === undefined : entry.submit === undefined) throw new Error(`${entry.kind} entry without its action`)
+    this.entries.push(entry)
+    this.pump()
+  }
+
+  /** The session's oldest write submitted and not yet applied. */
+  oldestWriteInFlight(): QueueEntry | undefined {
+    return this.entries.find((e) => e.kind === 'write' && e.state === 'submitted')
+  }
+
+  /** Whether a write with this xid is in flight (a txn for it would complete it). */
+  hasWriteInFlight(cxid: number): boolean {
+    return this.entries.some((e) => e.kind === 'write' && e.state === 'submitted' && e.xid === cxid)
+  }
+
+  complete(entry: QueueEntry, reply: Reply): void {
+    if (entry.state !== 'submitted') throw new Error(`completing a ${entry.state} ${entry.kind} entry`)
+    entry.state = 'done'
+    entry.reply = reply
+    this.pump()
+  }
+
+  /** Drops everything (the connection closed): nothing more is submitted or sent. */
+  clear(): void {
+    this.entries = []
+    this.generation++
+  }
+
+  private pump(): void {
+    // Replies and runs can complete entries re-entrantly (a reply that closes the connection).
+    if (this.pumping) {
+      this.repump = true
+      return
+    }
+    this.pumping = true
+    try {
+      do {
+        this.repump = false
+        this.flushHead()
+        this.advance()
+        this.flushHead()
+      } while (this.repump)
+    } finally {
+      this.pumping = false
+    }
+  }
+
+  private flushHead(): void {
+    while (this.entries.length > 0 && (this.entries[0] as QueueEntry).state === 'done') {
+      const entry = this.entries.shift() as QueueEntry
+      this.output.send(entry, entry.reply as Reply)
+    }
+  }
+
+  private advance(): void {
+    let allDoneBefore = true
+    let syncBefore = false
+    const generation = this.generation
+    for (const entry of this.entries) {
+      if (generation !== this.generation) return
+      if (entry.state === 'waiting') {
+        if (entry.kind === 'local' && allDoneBefore) {
+          entry.state = 'done'
+          entry.reply = (entry.run as () => Reply)()
+        } else if (entry.kind === 'sync' || (entry.kind === 'write' && !syncBefore)) {
+          entry.state = 'submitted'
+          ;(entry.submit as () => void)()
+        }
+      }
+      if (entry.state !== 'done') allDoneBefore = false
+      if (entry.kind === 'sync' && entry.state !== 'done') syncBefore = true
+    }
+  }
+}

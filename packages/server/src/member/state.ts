@@ -1,0 +1,37 @@
+// The replicated state consensus applies committed txns to: the data tree (with the session
+// table). Every member holds one; the member layer listens to each applied txn.
+import type { Entry, Snapshot, StateMachine } from '@zoo/consensus'
+import { DataTree, decodeTxn, readSnapshot, snapshotBytes } from '@zoo/znode'
+import type { ApplyResult, Txn } from '@zoo/znode'
+
+export interface StateListener {
+  applied(txn: Txn, result: ApplyResult): void
+  /** The whole tree was replaced (start, or a SNAP from the leader). */
+  restored(): void
+}
+
+export class ReplicatedTree implements StateMachine {
+  tree = new DataTree()
+  listener: StateListener | undefined
+
+  apply(entry: Entry): void {
+    const bytes = Buffer.from(entry.payload.buffer, entry.payload.byteOffset, entry.payload.byteLength)
+    const txn = decodeTxn(bytes)
+    // The txn's header zxid is the leader's prediction; the log position is the truth.
+    if (txn.zxid !== entry.zxid) throw new Error(`txn says zxid 0x${txn.zxid.toString(16)}, log says 0x${entry.zxid.toString(16)}`)
+    const result = this.tree.apply(txn, entry.zxid)
+    this.listener?.applied(txn, result)
+  }
+
+  restore(snapshot: Snapshot | undefined): void {
+    this.tree = snapshot === undefined ? new DataTree() : readSnapshot(Buffer.from(snapshot.data))
+    if (snapshot !== undefined && this.tree.lastProcessedZxid !== snapshot.zxid) {
+      throw new Error(`snapshot at 0x${snapshot.zxid.toString(16)} holds a tree at 0x${this.tree.lastProcessedZxid.toString(16)}`)
+    }
+    this.listener?.restored()
+  }
+
+  snapshot(): Uint8Array {
+    return snapshotBytes(this.tree)
+  }
+}

@@ -1,0 +1,23 @@
+import t from 'tap'
+import { ChannelType, decodeChannel, encodeChannel } from '../../src/member/channel.js'
+import type { ChannelMessage } from '../../src/member/channel.js'
+
+t.test('every member channel message round-trips', async (t) => {
+  const messages: ChannelMessage[] = [
+    { type: ChannelType.forward, sessionId: -5n, authInfo: [{ scheme: 'digest', id: 'a:b' }], body: Buffer.from([1, 2, 3]) },
+    { type: ChannelType.createSession, sessionId: 1n << 60n, timeoutMs: 4000, passwd: Buffer.alloc(16, 9) },
+    { type: ChannelType.touch, sessionIds: [1n, 2n, 3n] },
+    { type: ChannelType.revalidate, sessionId: 9n, timeoutMs: 100 },
+    { type: ChannelType.revalidated, sessionId: 9n, valid: true },
+    { type: ChannelType.moved, sessionId: 9n },
+    { type: ChannelType.refused, sessionId: 9n, cxid: 4, reason: 'full' },
+  ]
+  for (const m of messages) t.same(decodeChannel(encodeChannel(m)), m)
+})
+
+t.test('bad bytes are refused', async (t) => {
+  t.throws(() => decodeChannel(Buffer.from([0, 0, 0, 99])), /message type 99/)
+  t.throws(() => decodeChannel(Buffer.from([0, 0, 0, 3, 0x7f, 0, 0, 0])), /touch count/)
+  const m = Buffer.from(encodeChannel({ type: ChannelType.moved, sessionId: 1n }))
+  t.throws(() => decodeChannel(Buffer.concat([m, Buffer.from([0])])))
+})

@@ -1,0 +1,82 @@
+import t from 'tap'
+import { SessionQueue } from '../../src/member/session-queue.js'
+import type { QueueEntry, Reply } from '../../src/member/session-queue.js'
+
+const reply = (n: number): Reply => ({ frame: Buffer.from([n]), zxid: BigInt(n) })
+
+function harness() {
+  const sent: number[] = []
+  const log: string[] = []
+  const queue = new SessionQueue({ send: (entry) => void sent.push(entry.xid) })
+  const write = (xid: number): QueueEntry => ({ kind: 'write', xid, state: 'waiting', submit: () => void log.push(`submit ${xid}`) })
+  const sync = (xid: number): QueueEntry => ({ kind: 'sync', xid, state: 'waiting', submit: () => void log.push(`barrier ${xid}`) })
+  const local = (xid: number): QueueEntry => ({ kind: 'local', xid, state: 'waiting', run: () => (log.push(`run ${xid}`), reply(xid)) })
+  return { queue, sent, log, write, sync, local }
+}
+
+t.test('writes are submitted at once and in order; replies leave in request order', async (t) => {
+  const h = harness()
+  const w1 = h.write(1)
+  const w2 = h.write(2)
+  h.queue.add(w1)
+  h.queue.add(w2)
+  t.same(h.log, ['submit 1', 'submit 2'])
+  t.equal(h.queue.writesInFlight, 2)
+  t.equal(h.queue.oldestWriteInFlight(), w1)
+  h.queue.complete(w1, reply(1))
+  h.queue.complete(w2, reply(2))
+  t.same(h.sent, [1, 2])
+})
+
+t.test('a read waits for the session\'s earlier write and runs the moment it completes', async (t) => {
+  const h = harness()
+  const w1 = h.write(1)
+  h.queue.add(w1)
+  h.queue.add(h.local(2))
+  const w3 = h.write(3)
+  h.queue.add(w3)
+  t.same(h.log, ['submit 1', 'submit 3'], 'a write may overtake a read waiting on writes')
+  h.queue.complete(w1, reply(1))
+  t.same(h.log, ['submit 1', 'submit 3', 'run 2'], 'the read ran inside the completion of the write before it')
+  t.same(h.sent, [1, 2])
+  h.queue.complete(w3, reply(3))
+  t.same(h.sent, [1, 2, 3])
+})
+
+t.test('writes behind a sync wait for it; reads behind it run when it completes', async (t) => {
+  const h = harness()
+  const s1 = h.sync(1)
+  h.queue.add(s1)
+  h.queue.add(h.local(2))
+  const w3 = h.write(3)
+  h.queue.add(w3)
+  t.same(h.log, ['barrier 1'])
+  h.queue.complete(s1, reply(1))
+  t.same(h.log, ['barrier 1', 'run 2', 'submit 3'])
+  t.same(h.sent, [1, 2])
+})
+
+t.test('a reply that completes out of order waits for the ones before it', async (t) => {
+  const h = harness()
+  const s1 = h.sync(1)
+  const s2 = h.sync(2)
+  h.queue.add(s1)
+  h.queue.add(s2)
+  h.queue.complete(s2, reply(2))
+  t.same(h.sent, [])
+  h.queue.complete(s1, reply(1))
+  t.same(h.sent, [1, 2])
+})
+
+t.test('clear drops everything; completing a dropped entry sends nothing', async (t) => {
+  const h = harness()
+  const w1 = h.write(1)
+  h.queue.add(w1)
+  h.queue.add(h.local(2))
+  h.queue.clear()
+  h.queue.complete(w1, reply(1))
+  t.same(h.sent, [])
+  t.equal(h.queue.length, 0)
+  t.throws(() => h.queue.complete(w1, reply(1)), /completing a done write/)
+  t.throws(() => h.queue.add({ kind: 'local', xid: 5, state: 'waiting' }), /without its action/)
+})
