@@ -6,6 +6,8 @@ import { spawnTracked, tempDir, type Spawned } from './processes.js'
 /** Where Debian's `zookeeper` package puts Apache ZooKeeper 3.8 (`.ci/run` installs it). */
 export const APACHE_ZOOKEEPER_JAR = '/usr/share/java/zookeeper.jar'
 const LOG_CONFIG_DIR = '/etc/zookeeper/conf'
+/** Jetty is on zookeeper.jar's manifest class path, the servlet API is not: the AdminServer needs it. */
+const SERVLET_API_JAR = '/usr/share/java/servlet-api.jar'
 
 export function apacheZooKeeperInstalled(): boolean {
   return existsSync(APACHE_ZOOKEEPER_JAR) && existsSync('/usr/bin/java')
@@ -17,6 +19,8 @@ export interface ApacheMember {
   quorumPort: number
   electionPort: number
   dataDir: string
+  /** the AdminServer's HTTP port on 127.0.0.1 (`/commands/*`), when started with `adminServer: true` */
+  adminPort?: number
   process: Spawned | undefined
 }
 
@@ -43,21 +47,33 @@ export interface ApacheOptions {
   config?: Record<string, string | number>
   /** extra -D system properties */
   systemProperties?: Record<string, string | number>
+  /**
+   * the four-letter words the members answer (`4lw.commands.whitelist`; default every word).
+   * Must hold `ruok` or `srvr`: startup waits on one of them.
+   */
+  fourLetterWords?: readonly string[]
+  /** start each member's AdminServer (JSON `/commands/*`) on its own free port on 127.0.0.1 (default false) */
+  adminServer?: boolean
+}
+
+function whitelist(options: ApacheOptions): string {
+  return options.fourLetterWords === undefined ? '*' : options.fourLetterWords.join(',')
 }
 
 function javaArgs(member: ApacheMember, configFile: string, options: ApacheOptions, standalone: boolean): string[] {
   const props: Record<string, string | number> = {
     'zookeeper.extendedTypesEnabled': String(options.extendedTypes ?? true),
-    'zookeeper.admin.enableServer': 'false',
-    'zookeeper.4lw.commands.whitelist': '*',
+    'zookeeper.admin.enableServer': String(options.adminServer === true),
+    'zookeeper.4lw.commands.whitelist': whitelist(options),
     ...options.systemProperties,
   }
+  const classPath = [APACHE_ZOOKEEPER_JAR, LOG_CONFIG_DIR, ...(options.adminServer === true ? [SERVLET_API_JAR] : [])].join(':')
   const main = standalone ? 'org.apache.zookeeper.server.ZooKeeperServerMain' : 'org.apache.zookeeper.server.quorum.QuorumPeerMain'
   return [
     '-Xmx512m',
     ...Object.entries(props).map(([key, value]) => `-D${key}=${value}`),
     '-cp',
-    `${APACHE_ZOOKEEPER_JAR}:${LOG_CONFIG_DIR}`,
+    classPath,
     main,
     configFile,
   ]
@@ -70,6 +86,8 @@ function javaArgs(member: ApacheMember, configFile: string, options: ApacheOptio
  */
 export async function startApacheZooKeeper(options: ApacheOptions = {}): Promise<ApacheEnsemble> {
   if (!apacheZooKeeperInstalled()) throw new Error(`Apache ZooKeeper is not installed (${APACHE_ZOOKEEPER_JAR}); .ci/run installs the Debian package 'zookeeper'`)
+  const words = options.fourLetterWords
+  if (words !== undefined && !words.includes('ruok') && !words.includes('srvr')) throw new Error('fourLetterWords must include ruok or srvr: startup waits on one of them')
   const count = options.members ?? 1
   const standalone = count === 1
   const root = tempDir('apache-zk')
@@ -78,7 +96,8 @@ export async function startApacheZooKeeper(options: ApacheOptions = {}): Promise
     const dataDir = join(root.path, `member-${id}`)
     mkdirSync(dataDir, { recursive: true })
     writeFileSync(join(dataDir, 'myid'), `${id}\n`)
-    members.push({ id, clientPort: await freePort(), quorumPort: await freePort(), electionPort: await freePort(), dataDir, process: undefined })
+    const adminPort = options.adminServer === true ? await freePort() : undefined
+    members.push({ id, clientPort: await freePort(), quorumPort: await freePort(), electionPort: await freePort(), dataDir, adminPort, process: undefined })
   }
   const configFile = (member: ApacheMember) => join(member.dataDir, 'zoo.cfg')
   for (const member of members) {
@@ -90,8 +109,9 @@ export async function startApacheZooKeeper(options: ApacheOptions = {}): Promise
       clientPort: member.clientPort,
       clientPortAddress: '127.0.0.1',
       maxClientCnxns: 0,
-      'admin.enableServer': 'false',
-      '4lw.commands.whitelist': '*',
+      'admin.enableServer': String(options.adminServer === true),
+      ...(member.adminPort === undefined ? {} : { 'admin.serverAddress': '127.0.0.1', 'admin.serverPort': member.adminPort }),
+      '4lw.commands.whitelist': whitelist(options),
       ...options.config,
     }
     const text = Object.entries(lines).map(([key, value]) => `${key}=${value}`)
@@ -108,7 +128,9 @@ export async function startApacheZooKeeper(options: ApacheOptions = {}): Promise
   const start = async (id: number) => {
     const member = byId(id)
     member.process = spawnTracked('java', javaArgs(member, configFile(member), options, standalone))
-    await waitFor(async () => (await fourLetterWord(member.clientPort, 'ruok', '127.0.0.1', 1_000)) === 'imok', 30_000, `Apache ZooKeeper member ${id} to answer ruok`)
+    const probe = words === undefined || words.includes('ruok') ? 'ruok' : 'srvr'
+    const answered = (answer: string) => (probe === 'ruok' ? answer === 'imok' : answer.startsWith('Zookeeper version:') || answer.startsWith('This ZooKeeper instance'))
+    await waitFor(async () => answered(await fourLetterWord(member.clientPort, probe, '127.0.0.1', 1_000)), 30_000, `Apache ZooKeeper member ${id} to answer ${probe}`)
   }
   const mode = async (id: number) => {
     try {
