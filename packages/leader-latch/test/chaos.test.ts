@@ -6,8 +6,7 @@
  */
 import t from 'tap'
 import { setTimeout as sleep } from 'node:timers/promises'
-import type { ChildProcess } from 'node:child_process'
-import { FenceServer, checkHistory, spawnCandidate, verdict, writesAfterStandDown } from '../src/testing/index.js'
+import { FenceServer, Fleet, checkHistory, spawnCandidate, verdict, writesAfterStandDown } from '../src/testing/index.js'
 import { startTarget, type LatchTarget } from './support/target.js'
 import { mulberry32 } from './support/random.js'
 
@@ -24,44 +23,38 @@ t.test('exactly one leader under crashes, pauses, closes and member kills', { ti
   const random = mulberry32(seed)
   const target: LatchTarget = await startTarget({ members: 3, tickTimeMs: 500 })
   const fence = await FenceServer.start()
-  const processes = new Map<string, ChildProcess>()
+  const fleet = new Fleet((id) => spawnCandidate({ connectString: target.connectString, path: '/chaos/latch', id, fencePort: fence.port, sessionTimeoutMs: SESSION_TIMEOUT_MS, workIntervalMs: 25 }))
   t.teardown(async () => {
-    for (const child of processes.values()) child.kill('SIGKILL')
+    fleet.killAll()
     await fence.close()
     await target.stop()
   })
-  const config = (id: string) => ({ connectString: target.connectString, path: '/chaos/latch', id, fencePort: fence.port, sessionTimeoutMs: SESSION_TIMEOUT_MS, workIntervalMs: 25 })
-  const launch = (id: string) => processes.set(id, spawnCandidate(config(id)))
-  const exited = (child: ChildProcess) => (child.exitCode !== null || child.signalCode !== null ? Promise.resolve() : new Promise<void>((resolve) => child.once('exit', () => resolve())))
-  const leaderNow = () => fence.resource.history().findLast((r) => r.accepted)?.participant
+  const leaderNow = () => fence.actingLeader()?.participant
   const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)]!
 
-  for (const id of CANDIDATES) launch(id)
+  for (const id of CANDIDATES) fleet.launch(id)
   while (!leaderNow()) await sleep(100)
 
   const done: string[] = []
   for (let step = 0; step < STEPS; step++) {
     const action = pick(ACTIONS)
     const victim = action.endsWith('-leader') ? leaderNow()! : pick(CANDIDATES)
-    const child = processes.get(victim)!
     switch (action) {
       case 'crash-leader':
       case 'crash-any':
-        child.kill('SIGKILL')
-        await exited(child)
-        launch(victim)
+        await fleet.signal(victim, 'SIGKILL')
+        fleet.launch(victim)
         break
       case 'close-leader':
-        child.kill('SIGTERM')
-        await exited(child)
-        launch(victim)
+        await fleet.signal(victim, 'SIGTERM')
+        fleet.launch(victim)
         break
       case 'pause-leader':
       case 'pause-any': {
         const pauseMs = Math.round(SESSION_TIMEOUT_MS * (0.6 + random()))
-        child.kill('SIGSTOP')
+        await fleet.signal(victim, 'SIGSTOP')
         await sleep(pauseMs)
-        child.kill('SIGCONT')
+        await fleet.signal(victim, 'SIGCONT')
         done.push(`${action} ${victim} ${pauseMs} ms`)
         break
       }
@@ -77,8 +70,7 @@ t.test('exactly one leader under crashes, pauses, closes and member kills', { ti
     if (!action.startsWith('pause') && action !== 'kill-member') done.push(`${action} ${victim}`)
     await sleep(1_000 + random() * 1_500)
   }
-  for (const child of processes.values()) child.kill('SIGTERM')
-  await Promise.all([...processes.values()].map(exited))
+  await fleet.stopAll()
   t.comment(done.join('; '))
 
   const report = checkHistory(fence.resource.history())

@@ -119,6 +119,31 @@ export class FenceServer extends EventEmitter<FenceServerEvents> {
     this.emit('event', event)
   }
 
+  /** The participant and epoch of the latest accepted write: who acts as leader now. */
+  actingLeader(): { participant: string; epoch: bigint } | undefined {
+    const last = this.resource.history().findLast((r) => r.accepted)
+    return last && { participant: last.participant, epoch: last.epoch }
+  }
+
+  /** The first accepted write with an epoch above `epoch` (a new leader acting), or a timeout. */
+  nextTerm(epoch: bigint | undefined, timeoutMs: number): Promise<WriteRecord> {
+    const done = this.resource.history().find((r) => r.accepted && (epoch === undefined || r.epoch > epoch))
+    if (done) return Promise.resolve(done)
+    return new Promise((resolve, reject) => {
+      const onWrite = (record: WriteRecord) => {
+        if (!record.accepted || (epoch !== undefined && record.epoch <= epoch)) return
+        clearTimeout(timer)
+        this.off('write', onWrite)
+        resolve(record)
+      }
+      const timer = setTimeout(() => {
+        this.off('write', onWrite)
+        reject(new Error(`no new leader acted within ${timeoutMs} ms`))
+      }, timeoutMs)
+      this.on('write', onWrite)
+    })
+  }
+
   async close(): Promise<void> {
     for (const socket of this.sockets) socket.destroy()
     await new Promise<void>((resolve) => this.server.close(() => resolve()))

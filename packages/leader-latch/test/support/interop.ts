@@ -3,7 +3,7 @@
  * Java, kazoo's Election in Python) on one path with the peer's node naming, hands leadership
  * around by kill -9 and graceful stops of whoever leads, and returns what the fenced resource saw.
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
+import { spawn, spawnSync } from 'node:child_process'
 import { readdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -12,7 +12,7 @@ import type { Test } from 'tap'
 import { createClient } from '@zoo/client'
 import { tempDir, waitFor } from '@zoo/testkit'
 import { LeaderLatch, type LatchNaming, type Participant } from '../../src/index.js'
-import { FenceServer, checkHistory, spawnCandidate, type HistoryReport } from '../../src/testing/index.js'
+import { FenceServer, Fleet, checkHistory, spawnCandidate, type HistoryReport } from '../../src/testing/index.js'
 import { startTarget } from './target.js'
 
 const INTEROP_DIR = fileURLToPath(new URL('../interop/', import.meta.url))
@@ -59,47 +59,39 @@ export async function runInterop(t: Test, peer: Peer, rotations: number): Promis
   const naming: LatchNaming = peer
   const target = await startTarget({ members: 1, tickTimeMs: 500 })
   const fence = await FenceServer.start()
-  const processes = new Map<string, ChildProcess>()
+  const path = `/interop/${peer}`
+  const fleet = new Fleet((id) => {
+    if (id.startsWith('zoo')) return spawnCandidate({ connectString: target.connectString, path, id, fencePort: fence.port, sessionTimeoutMs: SESSION_TIMEOUT_MS, workIntervalMs: WORK_INTERVAL_MS, naming })
+    const [command, ...args] = peerCommand
+    const argv = [...args, target.connectString, path, id, String(fence.port), String(SESSION_TIMEOUT_MS), String(WORK_INTERVAL_MS)]
+    return spawn(command!, argv, { stdio: ['ignore', 'inherit', 'inherit'] })
+  })
   t.teardown(async () => {
-    for (const child of processes.values()) child.kill('SIGKILL')
+    fleet.killAll()
     await fence.close()
     await target.stop()
   })
-  const path = `/interop/${peer}`
-  const launch = (id: string) => {
-    if (id.startsWith('zoo')) {
-      processes.set(id, spawnCandidate({ connectString: target.connectString, path, id, fencePort: fence.port, sessionTimeoutMs: SESSION_TIMEOUT_MS, workIntervalMs: WORK_INTERVAL_MS, naming }))
-    } else {
-      const [command, ...args] = peerCommand
-      const argv = [...args, target.connectString, path, id, String(fence.port), String(SESSION_TIMEOUT_MS), String(WORK_INTERVAL_MS)]
-      processes.set(id, spawn(command!, argv, { stdio: ['ignore', 'inherit', 'inherit'] }))
-    }
-  }
   const zk = await createClient(target.connectString, { sessionTimeoutMs: SESSION_TIMEOUT_MS })
   t.teardown(() => zk.close())
   const observer = new LeaderLatch(zk, path, { id: 'observer', naming })
   const ids = ['zoo-1', `${peer}-1`, 'zoo-2', `${peer}-2`]
   for (const [i, id] of ids.entries()) {
-    launch(id)
+    fleet.launch(id)
     // Join one at a time (Curator creates its node in the background), so the queue order is the launch order.
     await waitFor(async () => (await observer.participants()).length === i + 1, 20_000, `${id} to join`)
   }
   const participants = await observer.participants()
-  const leaderNow = () => fence.resource.history().findLast((r) => r.accepted)?.participant
-  const exited = (child: ChildProcess) => (child.exitCode !== null || child.signalCode !== null ? Promise.resolve() : new Promise<void>((resolve) => child.once('exit', () => resolve())))
+  const leaderNow = () => fence.actingLeader()?.participant
   for (let round = 0; round < rotations; round++) {
     let leader: string | undefined
     while (!(leader = leaderNow())) await sleep(50)
-    const child = processes.get(leader)!
-    child.kill(round % 2 === 0 ? 'SIGTERM' : 'SIGKILL')
-    await exited(child)
-    launch(leader)
+    await fleet.signal(leader, round % 2 === 0 ? 'SIGTERM' : 'SIGKILL')
+    fleet.launch(leader)
     const deadline = performance.now() + 15_000
     while (leaderNow() === leader && performance.now() < deadline) await sleep(50)
   }
   await sleep(500)
-  for (const child of processes.values()) child.kill('SIGTERM')
-  await Promise.all([...processes.values()].map(exited))
+  await fleet.stopAll()
   const report = checkHistory(fence.resource.history())
   return { report, participants, leaders: report.terms.map((term) => term.participant) }
 }
