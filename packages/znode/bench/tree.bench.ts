@@ -23,13 +23,20 @@ function createTxn(zxid: bigint, path: string, data: Buffer): Txn {
   return { clientId: SESSION, cxid: 1, zxid, time: zxid, body: { type: OpCode.create, path, data, acl, ephemeral: false, parentCVersion: -1 } }
 }
 
-function rate(label: string, count: number, run: () => void): number {
+/** CPU seconds of this process: on a shared machine, what one core spends (GC threads included). */
+function cpuSeconds(): number {
+  const { user, system } = process.cpuUsage()
+  return (user + system) / 1e6
+}
+
+function rate(label: string, count: number, run: () => void): void {
   const started = process.hrtime.bigint()
+  const cpuStarted = cpuSeconds()
   run()
   const seconds = Number(process.hrtime.bigint() - started) / 1e9
-  const perSecond = count / seconds
-  console.log(`${label.padEnd(44)} ${Math.round(perSecond).toLocaleString('en-US').padStart(11)} txns/s  (${count.toLocaleString('en-US')} in ${seconds.toFixed(2)} s)`)
-  return perSecond
+  const cpu = cpuSeconds() - cpuStarted
+  const fmt = (n: number) => Math.round(n).toLocaleString('en-US').padStart(11)
+  console.log(`${label.padEnd(40)} ${fmt(count / cpu)} txns per CPU-second  ${fmt(count / seconds)} txns/s wall  (${count.toLocaleString('en-US')} txns)`)
 }
 
 function applyRates(): void {

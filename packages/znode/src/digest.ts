@@ -11,7 +11,8 @@ export const DIGEST_VERSION = 2
 
 /** The persisted Stat as the digest hashes it: 5 longs, 3 ints, 1 long, big-endian. */
 export const STAT_DIGEST_BYTES = 60
-const statScratch = Buffer.alloc(STAT_DIGEST_BYTES)
+const statScratch = new DataView(new ArrayBuffer(STAT_DIGEST_BYTES))
+const statScratchBytes = new Uint8Array(statScratch.buffer)
 
 export function isDigested(path: string): boolean {
   return !path.startsWith(ZOOKEEPER_SUBTREE_PREFIX)
@@ -34,16 +35,16 @@ export function pathDataCrc(path: string, data: Uint8Array | null): number {
 export function nodeDigest(path: string, pathAndDataCrc: number, stat: StatPersisted): number {
   if (!isDigested(path)) return 0
   const b = statScratch
-  b.writeBigInt64BE(stat.czxid, 0)
-  b.writeBigInt64BE(stat.mzxid, 8)
-  b.writeBigInt64BE(stat.pzxid, 16)
-  b.writeBigInt64BE(stat.ctime, 24)
-  b.writeBigInt64BE(stat.mtime, 32)
-  b.writeInt32BE(stat.version, 40)
-  b.writeInt32BE(stat.cversion, 44)
-  b.writeInt32BE(stat.aversion, 48)
-  b.writeBigInt64BE(stat.ephemeralOwner, 52)
-  return crc32(b, pathAndDataCrc)
+  b.setBigInt64(0, stat.czxid)
+  b.setBigInt64(8, stat.mzxid)
+  b.setBigInt64(16, stat.pzxid)
+  b.setBigInt64(24, stat.ctime)
+  b.setBigInt64(32, stat.mtime)
+  b.setInt32(40, stat.version)
+  b.setInt32(44, stat.cversion)
+  b.setInt32(48, stat.aversion)
+  b.setBigInt64(52, stat.ephemeralOwner)
+  return crc32(statScratchBytes, pathAndDataCrc)
 }
 
 /** nodeDigest for a Stat already laid out as STAT_DIGEST_BYTES bytes (the tree's fast path). */

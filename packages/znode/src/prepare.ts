@@ -58,8 +58,8 @@ interface ChangeRecord {
   zxid: bigint
   path: string
   node: NodeState | null
-  /** The tree digest once this change (and all before it) is applied. */
-  digestAfter: bigint
+  /** The tree digest once this change (and all before it) is applied; never mutated. */
+  digestAfter: DigestSum
 }
 
 type CreateOp = (CreateRequest | CreateTTLRequest) & { type: number }
@@ -79,7 +79,7 @@ export class PrepareView {
   private readonly tree: DataTree
   private readonly enforceQuota: boolean
   private readonly ttlEnabled: boolean
-  private records: ChangeRecord[] = []
+  private readonly records: ChangeRecord[] = []
   private readonly byPath = new Map<string, ChangeRecord>()
   private readonly pendingSessions = new Map<bigint, bigint>()
   private readonly closingSessions = new Map<bigint, bigint>()
@@ -101,7 +101,7 @@ export class PrepareView {
 
   /** Forgets every prepared change (leadership lost: those txns will not commit as prepared). */
   clear(): void {
-    this.records = []
+    this.records.length = 0
     this.byPath.clear()
     this.pendingSessions.clear()
     this.closingSessions.clear()
@@ -114,16 +114,16 @@ export class PrepareView {
     const floor = this.lastPreparedZxid > this.tree.lastProcessedZxid ? this.lastPreparedZxid : this.tree.lastProcessedZxid
     if (ctx.zxid <= floor) throw new RangeError(`zxid 0x${ctx.zxid.toString(16)} is not after 0x${floor.toString(16)}`)
     this.lastPreparedZxid = ctx.zxid
-    const header = { clientId: ctx.sessionId, cxid: ctx.cxid, zxid: ctx.zxid, time: ctx.time }
     let body: TxnBody
     try {
       body = this.prepareBody(request, ctx)
     } catch (e) {
       if (!(e instanceof KeeperError)) throw e
       // Apache logs an error txn without a digest: the tree digest does not move.
-      return { ...header, body: { type: OpCode.error, err: e.code } }
+      return { clientId: ctx.sessionId, cxid: ctx.cxid, zxid: ctx.zxid, time: ctx.time, body: { type: OpCode.error, err: e.code } }
     }
-    return { ...header, body, digest: { version: DIGEST_VERSION, treeDigest: this.currentDigest() } }
+    const digest = { version: DIGEST_VERSION, treeDigest: this.currentDigest().value }
+    return { clientId: ctx.sessionId, cxid: ctx.cxid, zxid: ctx.zxid, time: ctx.time, body, digest }
   }
 
   /** Drops the changes of txns the tree has applied (FinalRequestProcessor's outstandingChanges cleanup). */
@@ -135,9 +135,10 @@ export class PrepareView {
       if (this.byPath.get(record.path) === record) this.byPath.delete(record.path)
       done++
     }
-    if (done > 0) this.records = this.records.slice(done)
-    for (const [id, zxid] of this.pendingSessions) if (zxid <= applied) this.pendingSessions.delete(id)
-    for (const [id, zxid] of this.closingSessions) if (zxid <= applied) this.closingSessions.delete(id)
+    if (done === this.records.length) this.records.length = 0
+    else if (done > 0) this.records.splice(0, done)
+    if (this.pendingSessions.size > 0) for (const [id, zxid] of this.pendingSessions) if (zxid <= applied) this.pendingSessions.delete(id)
+    if (this.closingSessions.size > 0) for (const [id, zxid] of this.closingSessions) if (zxid <= applied) this.closingSessions.delete(id)
   }
 
   private prepareBody(request: WriteRequest, ctx: PrepareContext): TxnBody {
@@ -179,9 +180,9 @@ export class PrepareView {
 
   // ---------------------------------------------------------------- the view
 
-  private currentDigest(): bigint {
+  private currentDigest(): DigestSum {
     const last = this.records[this.records.length - 1]
-    return last === undefined ? this.tree.digest : last.digestAfter
+    return last === undefined ? this.tree.digestSumCopy() : last.digestAfter
   }
 
   /** The node at `path` as the next txn will find it, or undefined. */
@@ -201,11 +202,11 @@ export class PrepareView {
   private addChange(path: string, node: NodeState | null, ctx: PrepareContext): void {
     const key = path === '' ? ROOT_PATH : path
     const before = this.find(key)
-    const sum = DigestSum.of(this.currentDigest())
+    const sum = this.currentDigest().clone()
     if (before !== undefined) sum.remove(before.digest)
     if (node !== null) sum.add(node.digest)
     if (this.journal !== undefined && !this.journal.has(key)) this.journal.set(key, this.byPath.get(key))
-    const record = { zxid: ctx.zxid, path: key, node, digestAfter: sum.value }
+    const record = { zxid: ctx.zxid, path: key, node, digestAfter: sum }
     this.records.push(record)
     this.byPath.set(key, record)
   }

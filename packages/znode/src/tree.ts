@@ -103,6 +103,11 @@ export class DataTree {
     return this.digestSum.value
   }
 
+  /** @internal a copy of the digest sum, for prepare's running digest. */
+  digestSumCopy(): DigestSum {
+    return this.digestSum.clone()
+  }
+
   /** Txns whose TxnDigest disagreed with the tree after applying them: a member diverged. */
   get digestMismatches(): number {
     return this.digestMismatchCount
@@ -245,7 +250,11 @@ export class DataTree {
     this.lastZxid = zxid
     const digestMismatch = txn.digest !== undefined && txn.digest.treeDigest !== this.digestSum.value
     if (digestMismatch) this.digestMismatchCount++
-    return { ...op, clientId: txn.clientId, cxid: txn.cxid, zxid, triggers, digestMismatch }
+    // One object shape for every result (no spread): apply is the hot path of every member.
+    return {
+      type: op.type, err: op.err, path: op.path, stat: op.stat, multi: op.multi,
+      clientId: txn.clientId, cxid: txn.cxid, zxid, triggers, digestMismatch,
+    }
   }
 
   private applyBody(body: TxnBody, clientId: bigint, zxid: bigint, time: bigint, triggers: WatchTrigger[]): OpResult & { multi?: OpResult[] } {

@@ -113,7 +113,10 @@ function decodeBody(r: JuteReader, type: number): TxnBody {
   }
   const codec = codecOf(type)
   if (codec === undefined) throw new ProtocolError('unknown-opcode', `txn type ${type}`, { opcode: type })
-  return { ...codec.decode(r), type } as TxnBody
+  // Adding the field beats copying the record with a spread: members decode every txn.
+  const body = codec.decode(r) as TxnBody
+  ;(body as { type: number }).type = type
+  return body
 }
 
 /** The txn as Apache's log record: TxnHeader, the body's record, then the TxnDigest if any. */
