@@ -3,7 +3,7 @@
 // encodeMessage/decodeMessage, and Readys are carried out on an in-memory disk at once.
 import type { PeerConfigInput } from '../src/core/config.js'
 import type { Message } from '../src/core/messages.js'
-import type { BarrierOutcome, Entry, PersistedState, Received, Snapshot } from '../src/core/types.js'
+import type { BarrierOutcome, Entry, PersistedState, Ready, Received, Snapshot } from '../src/core/types.js'
 import { decodeMessage, encodeMessage } from '../src/core/messages.js'
 import { Peer } from '../src/core/peer.js'
 
@@ -23,6 +23,8 @@ export interface Member {
   barriers: BarrierOutcome[]
   received: Received[]
   notes: string[]
+  /** Every Ready this member produced, in order. */
+  readys: Ready[]
 }
 
 interface InFlight {
@@ -51,7 +53,7 @@ export class Harness {
     private readonly overrides: Partial<PeerConfigInput> = {},
   ) {
     for (const id of [...voters, ...observers]) {
-      const m: Member = { id, peer: undefined, disk: { acceptedEpoch: 0, currentEpoch: 0, snapshot: undefined, log: [] }, applied: [], barriers: [], received: [], notes: [] }
+      const m: Member = { id, peer: undefined, disk: { acceptedEpoch: 0, currentEpoch: 0, snapshot: undefined, log: [] }, applied: [], barriers: [], received: [], notes: [], readys: [] }
       this.members.set(id, m)
       this.start(id)
     }
@@ -69,7 +71,7 @@ export class Harness {
     return p
   }
 
-  start(id: number): void {
+  start(id: number, overrides: Partial<PeerConfigInput> = {}): void {
     const m = this.member(id)
     const d = m.disk
     const persisted: PersistedState = { acceptedEpoch: d.acceptedEpoch, currentEpoch: d.currentEpoch, snapshot: d.snapshot, log: [...d.log] }
@@ -80,7 +82,7 @@ export class Harness {
       return state / 0x7fffffff
     }
     m.peer = new Peer(
-      { id, voters: this.voters, observers: this.observers, electionFinalizeTicks: 0, ...this.overrides },
+      { id, voters: this.voters, observers: this.observers, electionFinalizeTicks: 0, ...this.overrides, ...overrides },
       persisted,
       { random, note: (e) => m.notes.push(e) },
     )
@@ -111,6 +113,7 @@ export class Harness {
     for (let guard = 0; m.peer?.hasReady(); guard++) {
       if (guard > 10_000) throw new Error('ready loop')
       const rd = m.peer.ready()
+      m.readys.push(rd)
       const p = rd.persist
       if (p !== undefined) {
         if (p.snapshot !== undefined) m.disk.snapshot = p.snapshot

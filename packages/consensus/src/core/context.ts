@@ -17,6 +17,9 @@ export interface PeerContext {
   readonly durableZxid: bigint
   readonly durableAcceptedEpoch: number
   readonly durableCurrentEpoch: number
+  /** Highest acceptedEpoch any member told us about (notifications, FOLLOWERINFO). */
+  readonly epochHint: number
+  heardAcceptedEpoch(epoch: number): void
   setAcceptedEpoch(epoch: number): void
   /** `inCurrentReady` places the write before a split (the "currentEpoch before txns" fault). */
   setCurrentEpoch(epoch: number, inCurrentReady?: boolean): void

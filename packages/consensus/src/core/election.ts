@@ -29,6 +29,7 @@ export function sameVote(a: Vote, b: Vote): boolean {
 export interface ElectionHost {
   readonly config: PeerConfig
   now(): number
+  acceptedEpoch(): number
   /** To every voter but this peer. */
   broadcast(n: Notification): void
   send(to: number, n: Notification): void
@@ -76,7 +77,7 @@ export class Election {
 
   notification(): Notification {
     const p = this.proposal
-    return { type: 'notification', state: 'looking', leader: p?.leader ?? 0, zxid: p?.zxid ?? 0n, round: this.roundNumber, peerEpoch: p?.peerEpoch ?? 0 }
+    return { type: 'notification', state: 'looking', leader: p?.leader ?? 0, zxid: p?.zxid ?? 0n, round: this.roundNumber, peerEpoch: p?.peerEpoch ?? 0, acceptedEpoch: this.host.acceptedEpoch() }
   }
 
   onTick(): Elected | undefined {
@@ -133,9 +134,12 @@ export class Election {
     this.settled.set(from, report)
     // Members that settled at different times hold different votes for the same leader (zxid,
     // peerEpoch and round of the election they concluded): only the leader's id is compared,
-    // as Apache does for votes out of election. Discovery, not this, guards safety.
+    // as Apache does for votes out of election. Unlike Apache we count ourselves: we join a
+    // leader that, with us, has a quorum, instead of waiting out its initLimit. That leader may
+    // be behind us; its refusal of followers ahead of it (leader.ts) keeps that safe, and the
+    // simulator shows that without the refusal committed txns are lost.
     const leader = report.vote.leader
-    const holders = new Set<number>()
+    const holders = new Set<number>([this.host.config.id])
     for (const [id, r] of this.settled) if (r.vote.leader === leader) holders.add(id)
     const leaderReport = this.settled.get(leader)
     if (leaderReport?.state === 'leading' && leader !== this.host.config.id && isQuorum(this.host.config.voters, holders)) {
@@ -174,6 +178,7 @@ export class Election {
     const p = this.proposal
     if (p === undefined || !this.agreeing(this.votes, p, this.roundNumber)) {
       this.finalizeAtTick = undefined
+      this.finalizing = undefined
       return undefined
     }
     if (this.finalizing === undefined || !sameVote(this.finalizing, p)) {

@@ -115,6 +115,12 @@ export class Leader {
       lastHeardTick: now,
     }
     this.learners.set(from, l)
+    this.ctx.heardAcceptedEpoch(m.acceptedEpoch)
+    if (this.newEpoch !== 0 && m.acceptedEpoch > this.newEpoch) {
+      // It promised a later epoch (to a leader that never established it) and would refuse ours
+      // for as long as we lead; lead again above it rather than leave it out for good.
+      return this.stepDown(`member ${from} accepted epoch ${m.acceptedEpoch} > ours ${this.newEpoch}`)
+    }
     if (!m.observer && this.newEpoch === 0) {
       this.epochInfo.set(from, m.acceptedEpoch)
       this.maybeDecideEpoch()
@@ -124,7 +130,7 @@ export class Leader {
 
   private maybeDecideEpoch(): void {
     if (this.newEpoch !== 0 || !isQuorum(this.ctx.config.voters, this.epochInfo)) return
-    this.newEpoch = Math.max(...this.epochInfo.values()) + 1
+    this.newEpoch = Math.max(...this.epochInfo.values(), this.ctx.epochHint) + 1
     invariant(this.newEpoch <= MAX_EPOCH, 'epoch space exhausted')
     invariant(this.newEpoch > this.ctx.acceptedEpoch, 'new epoch must exceed our accepted epoch')
     this.ctx.setAcceptedEpoch(this.newEpoch)

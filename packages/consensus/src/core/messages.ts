@@ -17,6 +17,11 @@ export interface Notification {
   /** Election round (Apache's electionEpoch / logicalclock). */
   readonly round: number
   readonly peerEpoch: number
+  /**
+   * The sender's acceptedEpoch (not in Apache's notification): a leader picks its new epoch
+   * above every accepted epoch it heard of, so no member is left refusing it.
+   */
+  readonly acceptedEpoch: number
 }
 
 /** Unsequenced: tells a learner its link is unknown or refused, so it starts over. */
@@ -198,6 +203,7 @@ export function encodeMessage(m: Message): Uint8Array {
     w.u64(m.zxid)
     w.u32(m.round)
     w.u32(m.peerEpoch)
+    w.u32(m.acceptedEpoch)
   } else if (m.type === 'reset') {
     w.u32(m.link)
   } else {
@@ -265,7 +271,7 @@ export function decodeMessage(bytes: Uint8Array): Message {
     const stateCode = r.u8('state')
     const state = ROLES[stateCode]
     if (state === undefined) throw new MessageDecodeError(`notification: bad state ${stateCode}`)
-    m = { type, state, leader: r.u32('leader'), zxid: r.u64('zxid'), round: r.u32('round'), peerEpoch: r.u32('peerEpoch') }
+    m = { type, state, leader: r.u32('leader'), zxid: r.u64('zxid'), round: r.u32('round'), peerEpoch: r.u32('peerEpoch'), acceptedEpoch: r.u32('acceptedEpoch') }
   } else if (type === 'reset') {
     m = { type, link: r.u32('link') }
   } else {

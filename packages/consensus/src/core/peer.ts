@@ -52,6 +52,7 @@ export class Peer implements PeerContext {
   private lastStatus: PeerStatus | undefined
   private statusDirty = true
   private nextBarrierId = 1
+  private highestAcceptedHeard = 0
   private readonly members: ReadonlySet<number>
 
   constructor(
@@ -125,6 +126,12 @@ export class Peer implements PeerContext {
     if (this.role.kind === 'learning') this.stats.linkLosses++
     this.role = this.startElection(this.roundNumber() + 1)
   }
+  get epochHint(): number {
+    return this.highestAcceptedHeard
+  }
+  heardAcceptedEpoch(epoch: number): void {
+    if (epoch > this.highestAcceptedHeard) this.highestAcceptedHeard = epoch
+  }
   statusChanged(): void {
     this.statusDirty = true
   }
@@ -146,7 +153,10 @@ export class Peer implements PeerContext {
       this.stats.ignoredMessages++
       return
     }
-    if (message.type === 'notification') return this.onNotification(from, message)
+    if (message.type === 'notification') {
+      this.heardAcceptedEpoch(message.acceptedEpoch)
+      return this.onNotification(from, message)
+    }
     const r = this.role
     if (r.kind === 'leading' && isLinkMessage(message)) r.leader.onLinkMessage(from, message)
     else if (r.kind === 'learning') r.learner.onMessage(from, message)
@@ -243,7 +253,7 @@ export class Peer implements PeerContext {
     this.statusDirty = true
     this.elected = undefined
     const selfVote = this.config.voters.includes(this.config.id) ? this.ownVote() : undefined
-    const election = new Election({ config: this.config, now: () => this.nowTick, broadcast: (n) => this.broadcast(n), send: (to, n) => this.outbox.send(to, n) }, round, selfVote)
+    const election = new Election({ config: this.config, now: () => this.nowTick, acceptedEpoch: () => this.accepted, broadcast: (n) => this.broadcast(n), send: (to, n) => this.outbox.send(to, n) }, round, selfVote)
     this.role = { kind: 'looking', election }
     const done = election.start()
     if (done !== undefined) return this.concluded(done)
@@ -266,7 +276,7 @@ export class Peer implements PeerContext {
     if (n.state === 'looking' && this.elected !== undefined) {
       const v = this.elected.vote
       const state = this.status().role
-      this.outbox.send(from, { type: 'notification', state, leader: v.leader, zxid: v.zxid, round: this.elected.round, peerEpoch: v.peerEpoch })
+      this.outbox.send(from, { type: 'notification', state, leader: v.leader, zxid: v.zxid, round: this.elected.round, peerEpoch: v.peerEpoch, acceptedEpoch: this.accepted })
     }
   }
 

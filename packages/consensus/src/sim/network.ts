@@ -14,9 +14,11 @@ export interface NetConditions {
   /** Chance of an extra delay of up to spikeMs (a stalled connection). */
   readonly spikeRate: number
   readonly spikeMs: number
+  /** A duplicate may arrive up to this much later: a stale packet from a long-gone connection. */
+  readonly staleDuplicateMs: number
 }
 
-export const STABLE_NET: NetConditions = { minDelayMs: 1, maxDelayMs: 5, lossRate: 0, duplicateRate: 0, reorderRate: 0, spikeRate: 0, spikeMs: 0 }
+export const STABLE_NET: NetConditions = { minDelayMs: 1, maxDelayMs: 5, lossRate: 0, duplicateRate: 0, reorderRate: 0, spikeRate: 0, spikeMs: 0, staleDuplicateMs: 0 }
 
 export type DropReason = 'loss' | 'cut' | 'cut in flight'
 
@@ -51,8 +53,13 @@ export class SimNetwork {
       let arrival = this.q.now + this.rng.int(c.minDelayMs, c.maxDelayMs)
       if (this.rng.chance(c.spikeRate)) arrival += this.rng.int(0, c.spikeMs)
       const path = key(from, to)
-      if (!this.rng.chance(c.reorderRate)) arrival = Math.max(arrival, this.lastArrival.get(path) ?? 0)
-      this.lastArrival.set(path, Math.max(arrival, this.lastArrival.get(path) ?? 0))
+      if (i === 1) {
+        // The extra copy travels on its own and holds up nothing behind it.
+        arrival += this.rng.int(0, c.staleDuplicateMs)
+      } else {
+        if (!this.rng.chance(c.reorderRate)) arrival = Math.max(arrival, this.lastArrival.get(path) ?? 0)
+        this.lastArrival.set(path, Math.max(arrival, this.lastArrival.get(path) ?? 0))
+      }
       this.q.at(arrival, () => {
         if (this.cuts.has(path)) this.hooks.dropped(from, to, bytes, 'cut in flight')
         else this.hooks.deliver(from, fromIncarnation, to, bytes)

@@ -29,6 +29,8 @@ export interface NodeHooks {
   readonly trace: Trace
   /** Chance that a crash hits at any one disk write. */
   crashPointRate(): number
+  /** Chance of a crash right after an epoch file was written (where ZooKeeper lost data). */
+  epochCrashRate(): number
   send(node: SimNode, ready: Ready): void
   handle(node: SimNode, ready: Ready): void
   truncated(node: SimNode, removed: readonly Entry[]): void
@@ -40,6 +42,7 @@ export interface NodeHooks {
 interface DiskOp {
   readonly name: string
   readonly latencyMs: number
+  readonly epochFile?: boolean
   apply(): void
   /** A crash in the middle: what survives (only appends can be partial). */
   partial?(): void
@@ -132,6 +135,7 @@ export class SimNode {
       }
       op.apply()
       this.hooks.trace.add(this.hooks.q.now, Ev.Disk, this.id, 0, op.name)
+      if (op.epochFile === true && this.rng.chance(this.hooks.epochCrashRate())) return this.crash(`after ${op.name}`)
       this.runOps(ready, ops, i + 1, incarnation)
     })
   }
@@ -180,11 +184,11 @@ export class SimNode {
     }
     if (p.acceptedEpoch !== undefined) {
       const e = p.acceptedEpoch
-      ops.push({ name: `acceptedEpoch=${e}`, latencyMs: 1, apply: () => void (d.acceptedEpoch = e) })
+      ops.push({ name: `acceptedEpoch=${e}`, latencyMs: 1, epochFile: true, apply: () => void (d.acceptedEpoch = e) })
     }
     if (p.currentEpoch !== undefined) {
       const e = p.currentEpoch
-      ops.push({ name: `currentEpoch=${e}`, latencyMs: 1, apply: () => void (d.currentEpoch = e) })
+      ops.push({ name: `currentEpoch=${e}`, latencyMs: 1, epochFile: true, apply: () => void (d.currentEpoch = e) })
     }
     return ops
   }

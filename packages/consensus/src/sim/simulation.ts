@@ -37,6 +37,7 @@ export interface RunStats {
   leadersEstablished: number
   crashes: number
   diskCrashes: number
+  powerFailures: number
   tornTails: number
   partitions: number
   messages: number
@@ -65,6 +66,8 @@ export interface Scenario {
   readonly crashMeanMs: number
   readonly partitionMeanMs: number
   readonly crashPointRate: number
+  readonly epochCrashRate: number
+  readonly powerFailureRate: number
   readonly proposeMeanMs: number
   readonly barrierMeanMs: number
   readonly channelMeanMs: number
@@ -97,10 +100,13 @@ export function scenarioFor(rng: Prng, voters: number): Scenario {
       reorderRate: some(0.3, 0.05),
       spikeRate: some(0.3, 0.05),
       spikeMs: rng.int(20, 400),
+      staleDuplicateMs: rng.chance(0.5) ? rng.int(100, 4000) : 0,
     },
     crashMeanMs: rng.pick([300, 1000, 4000]),
     partitionMeanMs: rng.pick([400, 1500, 5000]),
     crashPointRate: some(0.5, 0.04),
+    epochCrashRate: some(0.5, 0.5),
+    powerFailureRate: some(0.5, 0.5),
     proposeMeanMs: rng.pick([4, 15, 60]),
     barrierMeanMs: rng.pick([40, 250]),
     channelMeanMs: rng.pick([40, 250]),
@@ -143,10 +149,12 @@ export class Simulation {
   private readonly liveBoundTicks: number
   private probe: { payload: Uint8Array; leader: number; incarnation: number; zxid: bigint } | undefined
   private stableSinceMs = 0
+  private readonly restartRng: Prng
 
   constructor(readonly options: SimOptions) {
     this.rng = new Prng(options.seed)
     this.scenario = scenarioFor(this.rng.fork('scenario'), options.voters)
+    this.restartRng = this.rng.fork('restarts')
     this.trace = new Trace(options.maxTraceEvents ?? 400_000)
     this.liveBoundTicks = options.liveBoundTicks ?? 60
     this.stats = {
@@ -159,6 +167,7 @@ export class Simulation {
       leadersEstablished: 0,
       crashes: 0,
       diskCrashes: 0,
+      powerFailures: 0,
       tornTails: 0,
       partitions: 0,
       messages: 0,
@@ -197,15 +206,12 @@ export class Simulation {
         q: this.q,
         trace: this.trace,
         crashPointRate: () => (this.phase === 'chaos' ? s.crashPointRate : 0),
+        epochCrashRate: () => (this.phase === 'chaos' ? s.epochCrashRate : 0),
         send: (n, ready) => this.sendAll(n, ready),
         handle: (n, ready) => this.handle(n, ready),
         truncated: (n, removed) => this.checker.truncated(n.id, removed),
         invariantBroken: (n, e) => this.checker.fail('invariant', `member ${n.id}: ${e.message}`),
-        crashed: (n, why) => {
-          this.stats.crashes++
-          if (why.startsWith('during') || why.startsWith('before')) this.stats.diskCrashes++
-          this.trace.add(this.q.now, Ev.Crash, n.id, 0, why)
-        },
+        crashed: (n, why) => this.onCrashed(n, why),
         recordNotes: () => true,
       })
       this.nodes.set(id, node)
@@ -219,7 +225,7 @@ export class Simulation {
       this.q.at(rng.int(0, s.tickMs), () => this.restart(n))
       this.scheduleTicks(n, rng.int(1, s.tickMs))
     }
-    this.trace.add(0, Ev.Phase, 0, 0, `chaos for ${s.chaosTicks} ticks: ${JSON.stringify({ net: s.net, crashMeanMs: s.crashMeanMs, partitionMeanMs: s.partitionMeanMs, crashPointRate: s.crashPointRate, counterBits: s.counterBits })}`)
+    this.trace.add(0, Ev.Phase, 0, 0, `chaos for ${s.chaosTicks} ticks: ${JSON.stringify({ net: s.net, crashMeanMs: s.crashMeanMs, partitionMeanMs: s.partitionMeanMs, crashPointRate: s.crashPointRate, epochCrashRate: s.epochCrashRate, powerFailureRate: s.powerFailureRate, counterBits: s.counterBits })}`)
     this.loop(rng.fork('crashes'), s.crashMeanMs, (r) => this.randomCrash(r))
     this.loop(rng.fork('partitions'), s.partitionMeanMs, (r) => this.randomPartition(r))
     this.loop(rng.fork('proposals'), s.proposeMeanMs, (r) => this.randomProposal(r))
@@ -267,12 +273,28 @@ export class Simulation {
   // ---- faults ----
   private randomCrash(rng: Prng): void {
     const up = [...this.nodes.values()].filter((n) => n.up)
-    if (up.length === 0) return
-    const n = rng.pick(up)
-    n.crash('fault')
+    if (up.length > 0) rng.pick(up).crash('fault')
+  }
+
+  /**
+   * Every crash during chaos is followed by a restart after a random downtime. A crash at a disk
+   * write is, with probability powerFailureRate, a power failure that takes every member down
+   * at that same moment (each loses what it had not fsynced), the harshest test of write order.
+   */
+  private onCrashed(n: SimNode, why: string): void {
+    this.stats.crashes++
+    const atDisk = /^(during|before|after) /.test(why)
+    if (atDisk) this.stats.diskCrashes++
+    this.trace.add(this.q.now, Ev.Crash, n.id, 0, why)
+    if (this.phase !== 'chaos' || why.startsWith('invariant')) return
+    const rng = this.restartRng
     this.q.after(rng.int(1, 40) * this.scenario.tickMs, () => {
       if (this.phase === 'chaos') this.restart(n)
     })
+    if (atDisk && rng.chance(this.scenario.powerFailureRate)) {
+      this.stats.powerFailures++
+      for (const other of this.nodes.values()) other.crash(`power failure (with ${n.id})`)
+    }
   }
 
   private randomPartition(rng: Prng): void {

@@ -86,7 +86,7 @@ function describe(ref: unknown): string {
 export function describeMessage(m: Message): string {
   switch (m.type) {
     case 'notification':
-      return `notification ${m.state} vote=${m.leader} zxid=${formatZxid(m.zxid)} round=${m.round} peerEpoch=${m.peerEpoch}`
+      return `notification ${m.state} vote=${m.leader} zxid=${formatZxid(m.zxid)} round=${m.round} peerEpoch=${m.peerEpoch} accepted=${m.acceptedEpoch}`
     case 'reset':
       return `reset link=${m.link}`
     default: {
