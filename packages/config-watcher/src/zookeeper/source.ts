@@ -80,11 +80,6 @@ export class ZooKeeperSource implements ConfigSource {
     this.armed.clear()
   }
 
-  /** @internal for tests: which kind of watch is in use */
-  get usingPersistentWatch(): boolean {
-    return !this.oneShot
-  }
-
   private openPersistent(): void {
     const stream = this.zk.watch(this.path, { recursive: this.options.subtree })
     this.stream = stream
@@ -161,7 +156,8 @@ export class ZooKeeperSource implements ConfigSource {
   }
 
   private async readOnce(syncFirst: boolean): Promise<Observation | undefined> {
-    if (syncFirst) await this.zk.sync(this.path).catch((error: unknown) => (isNoNode(error) ? undefined : Promise.reject(error)))
+    // A read-only member (cut off from its quorum) cannot sync: read what it has.
+    if (syncFirst && this.zk.state !== 'readOnly') await this.zk.sync(this.path).catch((error: unknown) => (isNoNode(error) ? undefined : Promise.reject(error)))
     return this.options.subtree ? this.readTree() : this.readNode()
   }
 
