@@ -144,6 +144,8 @@ export class PrepareView {
   private prepareBody(request: WriteRequest, ctx: PrepareContext): TxnBody {
     switch (request.type) {
       case OpCode.createSession:
+        // A new session under an id that was closing is a new session (Apache: a new SessionImpl).
+        this.closingSessions.delete(ctx.sessionId)
         this.pendingSessions.set(ctx.sessionId, ctx.zxid)
         return { type: OpCode.createSession, timeOut: request.timeoutMs, passwd: Buffer.from(request.passwd) }
       case OpCode.closeSession:

@@ -196,6 +196,18 @@ export class DataTree {
   }
 
   /**
+   * Sets /zookeeper/config outside any txn, as Apache's ZKDatabase.initConfigInZKDatabase does when
+   * a member starts with its ensemble configuration: version -1, mzxid the config's version. Every
+   * member does it from its own configuration, so it is not a txn; the digest leaves it out.
+   * Returns the watch triggers (NodeDataChanged) it fires.
+   */
+  setConfigData(data: Buffer, configVersion: bigint, timeMs: bigint): WatchTrigger[] {
+    const triggers: WatchTrigger[] = []
+    this.setData(CONFIG_PATH, data, -1, configVersion, timeMs, triggers)
+    return triggers
+  }
+
+  /**
    * Containers and TTL nodes due for deletion at `nowMs` (Apache's ContainerManager candidates):
    * an empty container that has had a child (or, with `maxNeverUsedIntervalMs`, has been unused
    * that long), an empty TTL node whose TTL has passed since its last change. The reaper proposes

@@ -160,3 +160,14 @@ t.test('READ_ACL nodes still allow admin reads through getACL-style checks', asy
   t.equal(d.write({ type: OpCode.setData, path: '/r', data: null, version: -1 }).err, ErrorCode.NOAUTH)
   t.equal(d.tree.stat('/r')?.version, 0)
 })
+
+t.test('/zookeeper/config is set from the member configuration, outside txns', async (t) => {
+  const tree = new DataTree()
+  const digest = tree.digest
+  const triggers = tree.setConfigData(Buffer.from('server.1=127.0.0.1:2888:3888:participant;0.0.0.0:2181\nversion=100000000'), 0x100000000n, 5n)
+  t.match(tree.stat('/zookeeper/config'), { version: -1, mzxid: 0x100000000n, mtime: 5n, aversion: -1 })
+  t.match(tree.data('/zookeeper/config')?.toString(), /^server\.1=/)
+  t.same(triggers.map((x) => [x.path, x.event]), [['/zookeeper/config', EventType.NodeDataChanged]])
+  t.equal(tree.digest, digest, 'not part of the digest')
+  t.equal(tree.lastProcessedZxid, 0n, 'not a txn')
+})
