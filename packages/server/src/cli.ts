@@ -1,5 +1,77 @@
-// The `zoo` command line. Subcommands are registered as the pieces behind them land.
-import { Command } from 'commander'
+// The `zoo` command line: a member in the foreground, a local cluster, a shell.
+import { Command, InvalidArgumentError } from 'commander'
+import { clusterDown, clusterKill, clusterStart, clusterStatus, clusterUp, connectionString } from './cli/cluster.js'
+import type { CliCommand } from './cli/cluster.js'
+import { runServer } from './cli/server-command.js'
+import { runShell } from './cli/shell.js'
+import { ZOO_VERSION } from './version.js'
 
-const program = new Command('zoo').description('zoo: a ZooKeeper-compatible ensemble').version('0.1.0')
-await program.parseAsync(process.argv)
+const integer = (min: number, max: number) => (value: string) => {
+  const n = Number(value)
+  if (!Number.isInteger(n) || n < min || n > max) throw new InvalidArgumentError(`expected an integer from ${min} to ${max}`)
+  return n
+}
+
+/** This process again (with its loader flags when run from source). */
+const self: CliCommand = { execPath: process.execPath, args: [...process.execArgv, process.argv[1] as string] }
+
+const program = new Command('zoo').description('zoo: a ZooKeeper-compatible ensemble').version(ZOO_VERSION).enablePositionalOptions()
+
+program
+  .command('server')
+  .description('run one member in the foreground')
+  .requiredOption('-c, --config <file>', 'zoo.cfg (Apache format) or JSON with the same keys')
+  .action(async (opts: { config: string }) => runServer(opts.config))
+
+const cluster = program.command('cluster').description('a local cluster of separate processes on 127.0.0.1')
+cluster
+  .command('up')
+  .description('start a cluster, wait until it serves, print the connection string')
+  .option('-n, --nodes <n>', 'voting members', integer(1, 50), 3)
+  .option('--observers <n>', 'observers', integer(0, 49), 0)
+  .option('-d, --dir <dir>', 'state and data directory', '.zoo')
+  .option('-p, --client-port <port>', 'first client port (members count up from it)', integer(1, 65000), 2181)
+  .option('--tick-time <ms>', 'tickTime of every member', integer(10, 60000), 2000)
+  .action(async (opts: { nodes: number; observers: number; dir: string; clientPort: number; tickTime: number }) => {
+    const state = await clusterUp({ nodes: opts.nodes, observers: opts.observers, dir: opts.dir, clientPort: opts.clientPort, tickTimeMs: opts.tickTime }, self)
+    process.stdout.write(`zoo cluster of ${state.members.length} serving; connect with:\n${connectionString(state)}\n`)
+    process.stdout.write(`(zoo shell ${connectionString(state)}; zoo cluster status|down --dir ${opts.dir})\n`)
+  })
+cluster
+  .command('status')
+  .option('-d, --dir <dir>', 'state directory', '.zoo')
+  .action(async (opts: { dir: string }) => {
+    for (const m of await clusterStatus(opts.dir)) {
+      process.stdout.write(`member ${m.id}  ${m.role.padEnd(11)}  port ${m.clientPort}  pid ${String(m.pid ?? '-').padEnd(7)}  ${m.mode.padEnd(13)}  zxid ${m.zxid}\n`)
+    }
+  })
+cluster
+  .command('down')
+  .option('-d, --dir <dir>', 'state directory', '.zoo')
+  .option('--purge', 'also delete the data')
+  .action(async (opts: { dir: string; purge?: boolean }) => clusterDown(opts.dir, { purge: opts.purge }))
+cluster
+  .command('kill <id>')
+  .description('kill -9 one member')
+  .option('-d, --dir <dir>', 'state directory', '.zoo')
+  .action(async (id: string, opts: { dir: string }) => clusterKill(opts.dir, integer(1, 99)(id)))
+cluster
+  .command('start <id>')
+  .description('start a stopped or killed member again on its data')
+  .option('-d, --dir <dir>', 'state directory', '.zoo')
+  .action(async (id: string, opts: { dir: string }) => {
+    await clusterStart(opts.dir, integer(1, 99)(id), self)
+  })
+
+program
+  .command('shell <connect-string> [command...]')
+  .description('an interactive shell like zkCli (ls, get, set, create [-e] [-s], delete, stat, watch), or one command')
+  .passThroughOptions()
+  .action(async (connect: string, words: string[]) => {
+    process.exitCode = await runShell(connect, words)
+  })
+
+program.parseAsync(process.argv).catch((e: unknown) => {
+  process.stderr.write(`zoo: ${(e as Error).message}\n`)
+  process.exit(1)
+})

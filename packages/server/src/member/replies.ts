@@ -17,6 +17,8 @@ export function okReply<K extends ReplyType>(xid: number, type: K, response: Res
 /** The reply to a write whose txn applied with `result` (an error txn carries the failure). */
 export function writeReply(xid: number, requestType: number, result: ApplyResult): Reply {
   const zxid = result.zxid
+  // A failed multi still answers OK in its header; each op's result carries the failure.
+  if (requestType === OpCode.multi && result.multi !== undefined) return okReply(xid, OpCode.multi, { results: multiResults(result) }, zxid)
   if (result.type === OpCode.error || result.err !== ErrorCode.OK) return errorReply(xid, requestType, result.err, zxid)
   switch (requestType) {
     case OpCode.create:
@@ -29,8 +31,6 @@ export function writeReply(xid: number, requestType: number, result: ApplyResult
       return okReply(xid, OpCode.setData, { stat: requireStat(result) }, zxid)
     case OpCode.setACL:
       return okReply(xid, OpCode.setACL, { stat: requireStat(result) }, zxid)
-    case OpCode.multi:
-      return okReply(xid, OpCode.multi, { results: multiResults(result) }, zxid)
     case OpCode.closeSession:
       return { ...okReply(xid, OpCode.closeSession, undefined, zxid), close: true }
     case OpCode.delete:
