@@ -1,0 +1,28 @@
+// CI's simulation run: 1,000 seeds of 3 voters and 200 of 5 voters with an observer, every
+// step checked. A failure prints the seed, the violation and the trace's tail.
+import t from 'tap'
+import type { SeedRange } from '../src/sim/run.js'
+import { formatSummary, runSeeds } from '../src/sim/run.js'
+
+t.setTimeout(600_000)
+
+const ranges: SeedRange[] = [
+  { start: 1, count: 1000, voters: 3, observers: 0 },
+  { start: 1, count: 200, voters: 5, observers: 1 },
+]
+
+for (const r of ranges) {
+  t.test(`${r.count} seeds, ${r.voters} voters + ${r.observers} observers`, async (t) => {
+    const s = runSeeds(r)
+    t.comment(formatSummary(r, s))
+    const f = s.failure
+    if (f !== undefined) t.comment(`seed ${f.seed}: ${f.violation!.kind}: ${f.violation!.message}\n${f.trace.format(200)}`)
+    t.equal(f, undefined, 'no violation')
+    t.equal(s.seeds, r.count)
+    t.ok(s.totals.commits > r.count * 10, 'the runs commit txns')
+    t.ok(s.totals.syncs.diff > 0 && s.totals.syncs.trunc > 0 && s.totals.syncs.snap > 0, 'DIFF, TRUNC and SNAP all happen')
+    t.ok(s.totals.diskCrashes > 0 && s.totals.tornTails > 0 && s.totals.powerFailures > 0, 'crashes at disk writes, torn tails, power failures')
+    t.ok(s.totals.epochsExhausted > 0, 'the narrow zxid counter rolls over')
+    t.ok(s.totals.barriersOk > 0 && s.totals.channelRoundTrips > 0, 'barriers and the member channel are exercised')
+  })
+}
