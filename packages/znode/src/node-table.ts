@@ -3,6 +3,7 @@
 // plus three plain arrays (data as a latin1 string, the children set, nothing else), and one Map
 // from path to slot. A per-node object with bigint fields costs about twice as much heap.
 // Children sets hold the children's full paths, which are the same strings as the Map's keys.
+import assert from 'node:assert/strict'
 import { endianness } from 'node:os'
 import type { StatPersisted } from '@zoo/protocol'
 import { STAT_DIGEST_BYTES } from './digest.js'
@@ -59,6 +60,7 @@ export class NodeTable {
     if (this.slots.has(path)) throw new Error(`node ${path} already stored`)
     const slot = this.freeSlots.pop() ?? this.nextSlot++
     if (slot >= this.capacity) this.grow()
+    assert.ok(slot < this.capacity && this.paths[slot] === undefined, `slot ${slot} is not free`)
     this.slots.set(path, slot)
     this.paths[slot] = path
     this.datas[slot] = init.data

@@ -2,8 +2,9 @@
 // check runs against the committed tree plus the changes of txns prepared but not yet applied
 // (Apache's outstanding ChangeRecords), so many requests can be prepared before one commits.
 // A request that fails its checks becomes an error txn, ordered and applied like any other.
+import assert from 'node:assert/strict'
 import { ErrorCode, KeeperError, OpCode, Perms, createModeInfo } from '@zoo/protocol'
-import type { ACL, CreateRequest, CreateTTLRequest, MultiOp, Request, StatPersisted } from '@zoo/protocol'
+import type { ACL, CreateRequest, CreateTTLRequest, MultiOp, MultiWriteOp, Request, StatPersisted } from '@zoo/protocol'
 import { fixupACL, requirePermission } from './acl.js'
 import type { AuthInfo } from './acl.js'
 import { DIGEST_VERSION, DigestSum, nodeDigest, pathDataCrc } from './digest.js'
@@ -53,7 +54,7 @@ export function isWriteRequest(request: { type: number }): request is WriteReque
   return WRITE_TYPES.has(request.type)
 }
 
-/** A node as the next txn will find it; null stat: deleted by an outstanding txn. */
+/** A node as the next txn will find it (Apache's ChangeRecord); node null: deleted by an outstanding txn. */
 interface ChangeRecord {
   zxid: bigint
   path: string
@@ -164,7 +165,7 @@ export class PrepareView {
   }
 
   /** The ops a multi may hold, alone or inside one. */
-  private prepareOp(op: Exclude<MultiOp, { type: typeof OpCode.getData | typeof OpCode.getChildren }>, ctx: PrepareContext): SubTxn {
+  private prepareOp(op: MultiWriteOp, ctx: PrepareContext): SubTxn {
     switch (op.type) {
       case OpCode.create:
       case OpCode.create2:
@@ -209,6 +210,7 @@ export class PrepareView {
     if (node !== null) sum.add(node.digest)
     if (this.journal !== undefined && !this.journal.has(key)) this.journal.set(key, this.byPath.get(key))
     const record = { zxid: ctx.zxid, path: key, node, digestAfter: sum }
+    assert.ok(ctx.zxid >= (this.records[this.records.length - 1]?.zxid ?? 0n), 'change records out of zxid order')
     this.records.push(record)
     this.byPath.set(key, record)
   }

@@ -1,12 +1,13 @@
 // The committed data tree every member holds (Apache's DataTree): nodes, ephemerals by session,
 // containers and TTL nodes, quotas, the session table and the incremental digest. `apply` is the
 // only way it changes: same txns in the same order give the same tree, digest and snapshot.
+import assert from 'node:assert/strict'
 import { ErrorCode, EventType, KeeperError, OpCode } from '@zoo/protocol'
 import type { ACL, Stat, StatPersisted } from '@zoo/protocol'
 import { AclCache } from './acl-cache.js'
 import { OPEN_ACL_UNSAFE, READ_ACL_UNSAFE } from './acl.js'
 import { DigestSum, nodeDigest, nodeDigestOfBytes, pathDataCrc } from './digest.js'
-import { CONTAINER_OWNER, kindOfOwner, ttlOfOwner, ttlOwner, visibleOwner } from './ephemeral.js'
+import { CONTAINER_OWNER, isValidTtl, kindOfOwner, ttlOfOwner, ttlOwner, visibleOwner } from './ephemeral.js'
 import { NodeTable } from './node-table.js'
 import { CONFIG_PATH, QUOTA_PATH, ROOT_PATH, ZOOKEEPER_PATH, nameOf, parentOf } from './paths.js'
 import { LIMITS_NODE, QuotaPrefixes, STATS_NODE, StatsTrack, statsPath } from './quota.js'
@@ -300,6 +301,8 @@ export class DataTree {
         }
         case OpCode.createContainer:
         case OpCode.createTTL: {
+          // Prepare never writes a bad TTL; a txn that has one changes nothing (Apache would throw).
+          if (op.type === OpCode.createTTL && !isValidTtl(op.ttl)) return { type: op.type, err: ErrorCode.BADARGUMENTS, path: op.path }
           const owner = op.type === OpCode.createContainer ? CONTAINER_OWNER : ttlOwner(op.ttl)
           const stat = this.createNode(op.path, op.data, op.acl, owner, op.parentCVersion, zxid, time, triggers) as Stat
           return { type: op.type, err: ErrorCode.OK, path: op.path, stat }
@@ -429,11 +432,12 @@ export class DataTree {
     const parent = this.nodes.slotOf(parentPath)
     if (parent === -1) throw new KeeperError(ErrorCode.NONODE, parentPath)
     // As Apache: the parent is touched before the child is looked up (a replayed delete still moves pzxid).
-    this.nodes.removeChild(parent, path)
+    const wasChild = this.nodes.removeChild(parent, path)
     if (zxid > this.nodes.pzxid(parent)) this.nodes.setPzxid(parent, zxid)
     this.refreshDigest(parent, parentPath)
     const slot = this.nodes.slotOf(path)
     if (slot === -1) throw new KeeperError(ErrorCode.NONODE, path)
+    assert.ok(wasChild, `${path} exists but is not a child of ${parentPath}`)
     if (this.nodes.childCount(slot) !== 0) throw new Error(`deleting ${path}, which has children: the txn was not prepared against this tree`)
     const acl = this.acls.get(this.nodes.aclId(slot))
     const dataLength = this.nodes.dataLength(slot)
@@ -476,7 +480,7 @@ export class DataTree {
         if (!(e instanceof KeeperError && e.code === ErrorCode.NONODE)) throw e
       }
     }
-    this.ephemeralsBySession.delete(sessionId)
+    assert.ok(!this.ephemeralsBySession.has(sessionId), `session 0x${sessionId.toString(16)} kept ephemerals past its close`)
     this.sessions.delete(sessionId)
   }
 

@@ -9,7 +9,7 @@ import { DifferentialRun } from './support/differential.js'
 import { Model } from './support/model.js'
 import { SUPER_DIGEST } from './support/ops.js'
 
-const OPS_PER_SEED = Number(process.env.ZNODE_DIFF_OPS ?? 700)
+const OPS_PER_SEED = Number(process.env.ZNODE_DIFF_OPS ?? 800)
 const seeds = process.env.ZNODE_DIFF_SEEDS
   ? process.env.ZNODE_DIFF_SEEDS.split(',').map(Number)
   : [1, 2, 3, 4, (Date.now() % 1_000_000) + 5]
