@@ -3,7 +3,7 @@
 // Apply rates are for txns already decoded; the heap figure builds 1,000,000 znodes with 100
 // bytes of data each (under 1,000 parents) and measures the heap and array buffers they hold.
 import { OpCode } from '@zoo/protocol'
-import { DataTree, OPEN_ACL_UNSAFE, PrepareView, decodeTxn, encodeTxn, snapshotBytes } from '../src/index.js'
+import { DataTree, OPEN_ACL_UNSAFE, PrepareView, decodeTxn, encodeTxn, readSnapshot, snapshotBytes } from '../src/index.js'
 import type { Txn } from '../src/index.js'
 
 const SESSION = 0x100n
@@ -90,10 +90,13 @@ function heapPerZnode(): void {
   console.log(`  heap:          ${mb(heap)}  (${Math.round(heap / count)} B per znode)`)
   console.log(`  array buffers: ${mb(buffers)}  (${Math.round(buffers / count)} B per znode: Stat columns, with growth room)`)
   console.log(`  total:         ${mb(heap + buffers)}  (${Math.round((heap + buffers) / count)} B per znode); rss ${mb(after.rss)}`)
-  const started = process.hrtime.bigint()
+  let started = process.hrtime.bigint()
   const bytes = snapshotBytes(tree)
-  const seconds = Number(process.hrtime.bigint() - started) / 1e9
-  console.log(`  snapshot:      ${mb(bytes.length)} written in ${seconds.toFixed(2)} s`)
+  const writeSeconds = Number(process.hrtime.bigint() - started) / 1e9
+  started = process.hrtime.bigint()
+  const loaded = readSnapshot(bytes)
+  const readSeconds = Number(process.hrtime.bigint() - started) / 1e9
+  console.log(`  snapshot:      ${mb(bytes.length)}, written in ${writeSeconds.toFixed(2)} s, loaded in ${readSeconds.toFixed(2)} s (${loaded.nodeCount.toLocaleString('en-US')} znodes)`)
 }
 
 console.log(`node ${process.version}, ${process.arch}`)

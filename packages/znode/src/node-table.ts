@@ -156,6 +156,27 @@ export class NodeTable {
     return this.digestBytesView
   }
 
+  /** Writes the node's StatPersisted record (jute layout, 60 bytes) at `offset`, without making BigInts. */
+  writeStatPersisted(slot: number, out: Buffer, offset: number): void {
+    const words = this.longWords
+    const w = slot * 12
+    // StatPersisted order: czxid, mzxid, ctime, mtime, version, cversion, aversion, ephemeralOwner, pzxid.
+    const long = (column: number, at: number) => {
+      out.writeUInt32BE(words[w + 2 * column + 1] as number, at)
+      out.writeUInt32BE(words[w + 2 * column] as number, at + 4)
+    }
+    long(0, offset)
+    long(1, offset + 8)
+    long(3, offset + 16)
+    long(4, offset + 24)
+    const i = slot * 4
+    out.writeInt32BE(this.ints[i] as number, offset + 32)
+    out.writeInt32BE(this.ints[i + 1] as number, offset + 36)
+    out.writeInt32BE(this.ints[i + 2] as number, offset + 40)
+    long(5, offset + 44)
+    long(2, offset + 52)
+  }
+
   mzxid(slot: number): bigint {
     return this.longs[slot * 6 + 1] as bigint
   }

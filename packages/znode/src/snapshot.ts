@@ -11,11 +11,22 @@
 // Nodes are written in the tree's own order, so two trees that applied the same txns write the
 // same bytes, and a loaded tree writes again exactly what it was loaded from.
 import { crc32 } from 'node:zlib'
-import { ACL, JuteReader, JuteWriter, ProtocolError, StatPersisted } from '@zoo/protocol'
-import type { ACL as AclRecord } from '@zoo/protocol'
+import { ACL, JuteReader, ProtocolError, StatPersisted, encodeRecord } from '@zoo/protocol'
+import type { ACL as AclRecord, Codec } from '@zoo/protocol'
 import { DataTree } from './tree.js'
 
 const MAGIC = Buffer.from('ZOOSNAP\u0001', 'latin1')
+const STAT_PERSISTED_BYTES = 60
+
+/** The few records the snapshot writes with jute codecs (sessions' passwords, ACL lists). */
+const PasswdRecord: Codec<{ passwd: Buffer }> = {
+  encode: (w, v) => w.buffer(v.passwd),
+  decode: (r) => ({ passwd: r.buffer() ?? Buffer.alloc(0) }),
+}
+const AclList: Codec<{ acl: readonly AclRecord[] }> = {
+  encode: (w, v) => w.vector(v.acl, ACL.encode),
+  decode: (r) => ({ acl: r.list(ACL.decode, ACL_MIN_BYTES) }),
+}
 const CRC_BYTES = 4
 const CHUNK_BYTES = 1 << 20
 const ACL_MIN_BYTES = 12
@@ -35,22 +46,77 @@ export class SnapshotError extends Error {
   }
 }
 
-/** Collects written bytes into chunks of about CHUNK_BYTES, so a big tree is not one huge buffer. */
-class ChunkedWriter {
+/**
+ * Writes a snapshot into chunks of about CHUNK_BYTES (a big tree is never one huge buffer),
+ * keeping the running CRC. Node records are written field by field into the chunk: a million of
+ * them should not cost a million small buffers.
+ */
+class SnapshotWriter {
   readonly chunks: Buffer[] = []
-  w = new JuteWriter(CHUNK_BYTES + 4096)
-  crc = 0
+  private buf = Buffer.allocUnsafe(CHUNK_BYTES)
+  private offset = 0
+  private crc = 0
 
-  maybeFlush(): void {
-    if (this.w.length >= CHUNK_BYTES) this.flush()
+  private room(bytes: number): void {
+    if (this.offset + bytes <= this.buf.length) return
+    this.flush()
+    if (bytes > this.buf.length) this.buf = Buffer.allocUnsafe(bytes)
   }
 
   flush(): void {
-    if (this.w.length === 0) return
-    const chunk = Buffer.from(this.w.toBuffer())
+    if (this.offset === 0) return
+    const chunk = this.buf.subarray(0, this.offset)
     this.crc = crc32(chunk, this.crc)
     this.chunks.push(chunk)
-    this.w = new JuteWriter(CHUNK_BYTES + 4096)
+    this.buf = Buffer.allocUnsafe(CHUNK_BYTES)
+    this.offset = 0
+  }
+
+  int(n: number): void {
+    this.room(4)
+    this.offset = this.buf.writeInt32BE(n, this.offset)
+  }
+
+  long(n: bigint): void {
+    this.room(8)
+    this.offset = this.buf.writeBigInt64BE(n, this.offset)
+  }
+
+  raw(bytes: Uint8Array): void {
+    this.room(bytes.length)
+    this.buf.set(bytes, this.offset)
+    this.offset += bytes.length
+  }
+
+  /** A jute ustring. */
+  ustring(s: string): void {
+    const length = Buffer.byteLength(s, 'utf8')
+    this.room(4 + length)
+    this.offset = this.buf.writeInt32BE(length, this.offset)
+    this.offset += this.buf.write(s, this.offset, length, 'utf8')
+  }
+
+  /** A jute buffer holding the bytes of a latin1-stored string (the tree's data), or null. */
+  latin1Buffer(s: string | null): void {
+    if (s === null) return this.int(-1)
+    this.room(4 + s.length)
+    this.offset = this.buf.writeInt32BE(s.length, this.offset)
+    this.offset += this.buf.write(s, this.offset, s.length, 'latin1')
+  }
+
+  stat(nodes: DataTree['nodes'], slot: number): void {
+    this.room(STAT_PERSISTED_BYTES)
+    nodes.writeStatPersisted(slot, this.buf, this.offset)
+    this.offset += STAT_PERSISTED_BYTES
+  }
+
+  /** Ends the snapshot with its CRC32 and returns the chunks. */
+  finish(): Buffer[] {
+    this.flush()
+    const trailer = Buffer.alloc(CRC_BYTES)
+    trailer.writeUInt32BE(this.crc, 0)
+    this.chunks.push(trailer)
+    return this.chunks
   }
 }
 
@@ -65,16 +131,16 @@ function sharedPrefix(a: string, b: string): number {
 
 /** The snapshot of `tree` as a list of chunks (concatenated, they are the snapshot). */
 export function writeSnapshot(tree: DataTree): Buffer[] {
-  const out = new ChunkedWriter()
+  const out = new SnapshotWriter()
   const { nodes, acls } = tree
-  out.w.raw(MAGIC)
-  out.w.long(tree.lastProcessedZxid)
-  out.w.long(tree.digest)
-  out.w.int(tree.sessions.size)
+  out.raw(MAGIC)
+  out.long(tree.lastProcessedZxid)
+  out.long(tree.digest)
+  out.int(tree.sessions.size)
   for (const [id, session] of tree.sessions) {
-    out.w.long(id)
-    out.w.int(session.timeoutMs)
-    out.w.buffer(session.passwd)
+    out.long(id)
+    out.int(session.timeoutMs)
+    out.raw(encodeRecord(PasswdRecord, { passwd: session.passwd }))
   }
   const aclIndex = new Map<number, number>()
   const aclLists: (readonly AclRecord[])[] = []
@@ -85,29 +151,23 @@ export function writeSnapshot(tree: DataTree): Buffer[] {
       aclLists.push(acls.get(id))
     }
   }
-  out.w.int(aclLists.length)
-  for (const acl of aclLists) out.w.vector(acl, ACL.encode)
+  out.int(aclLists.length)
+  for (const acl of aclLists) out.raw(encodeRecord(AclList, { acl }))
   const quotas = tree.quotas.list()
-  out.w.int(quotas.length)
-  for (const path of quotas) out.w.ustring(path)
-  out.w.int(nodes.size)
+  out.int(quotas.length)
+  for (const path of quotas) out.ustring(path)
+  out.int(nodes.size)
   let previous = ''
   for (const [path, slot] of nodes.entries()) {
     const shared = sharedPrefix(previous, path)
-    out.w.int(shared)
-    out.w.ustring(path.slice(shared))
-    const data = nodes.dataString(slot)
-    out.w.buffer(data === null ? null : Buffer.from(data, 'latin1'))
-    out.w.int(aclIndex.get(nodes.aclId(slot)) as number)
-    StatPersisted.encode(out.w, nodes.stat(slot))
+    out.int(shared)
+    out.ustring(path.slice(shared))
+    out.latin1Buffer(nodes.dataString(slot))
+    out.int(aclIndex.get(nodes.aclId(slot)) as number)
+    out.stat(nodes, slot)
     previous = path
-    out.maybeFlush()
   }
-  out.flush()
-  const trailer = Buffer.alloc(CRC_BYTES)
-  trailer.writeUInt32BE(out.crc, 0)
-  out.chunks.push(trailer)
-  return out.chunks
+  return out.finish()
 }
 
 /** The snapshot as one buffer. */
@@ -158,10 +218,10 @@ function readBody(r: JuteReader): DataTree {
   for (let n = readCount(r, SESSION_MIN_BYTES, 'session'); n > 0; n--) {
     const id = r.long()
     const timeoutMs = r.int()
-    tree.sessions.set(id, { timeoutMs, passwd: Buffer.from(r.buffer() ?? Buffer.alloc(0)) })
+    tree.sessions.set(id, { timeoutMs, passwd: Buffer.from(PasswdRecord.decode(r).passwd) })
   }
   const acls: AclRecord[][] = []
-  for (let n = readCount(r, 4, 'ACL'); n > 0; n--) acls.push(r.list(ACL.decode, ACL_MIN_BYTES))
+  for (let n = readCount(r, 4, 'ACL'); n > 0; n--) acls.push(AclList.decode(r).acl as AclRecord[])
   for (let n = readCount(r, 4, 'quota'); n > 0; n--) tree.quotas.add(r.string())
   readNodes(r, tree, acls)
   r.done()
