@@ -12,7 +12,7 @@ import { mulberry32 } from './support/random.js'
 
 const SESSION_TIMEOUT_MS = 2_000
 const CANDIDATES = ['c1', 'c2', 'c3', 'c4']
-const STEPS = 9
+const STEPS = 8
 
 type Action = 'crash-leader' | 'crash-any' | 'pause-leader' | 'pause-any' | 'close-leader' | 'kill-member'
 const ACTIONS: Action[] = ['crash-leader', 'crash-any', 'pause-leader', 'pause-leader', 'pause-any', 'close-leader', 'kill-member']

@@ -2,3 +2,4 @@ export { RedisLeaderLatch, redisLatchOptionsSchema, type RedisLatchOptions, type
 export { LatchClosedError, LeadershipLostError, LeadershipTimeoutError, type LeaderTerm, type LostReason } from '../leadership.js'
 export { InvalidOptionsError } from '../options.js'
 export type { LeaderFunction, RunAsLeaderOptions } from '../run-as-leader.js'
+export { LatchBase } from '../latch-base.js'
