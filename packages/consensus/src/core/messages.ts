@@ -91,9 +91,14 @@ const SYNC_MODES: readonly SyncMode[] = ['diff', 'trunc', 'snap']
 const U64_MAX = (1n << 64n) - 1n
 
 class Writer {
-  private buf = new Uint8Array(64)
-  private view = new DataView(this.buf.buffer)
+  private buf: Uint8Array
+  private view: DataView
   private pos = 0
+
+  constructor(capacity: number) {
+    this.buf = new Uint8Array(capacity)
+    this.view = new DataView(this.buf.buffer)
+  }
 
   private room(n: number): void {
     if (this.pos + n <= this.buf.length) return
@@ -133,7 +138,7 @@ class Writer {
     }
   }
   finish(): Uint8Array {
-    return this.buf.slice(0, this.pos)
+    return this.pos === this.buf.length ? this.buf : this.buf.slice(0, this.pos)
   }
 }
 
@@ -194,8 +199,16 @@ class Reader {
   }
 }
 
+/** Encoded size estimate (exact for entry lists), so a message is written without regrowing. */
+function sizeHint(m: Message): number {
+  if ('entries' in m) return 32 + entriesBytes(m.entries)
+  if ('payload' in m) return 32 + m.payload.length
+  if ('data' in m) return 32 + m.data.length
+  return 48
+}
+
 export function encodeMessage(m: Message): Uint8Array {
-  const w = new Writer()
+  const w = new Writer(sizeHint(m))
   w.u8(TYPE_CODES[m.type])
   if (m.type === 'notification') {
     w.u8(ROLES.indexOf(m.state))
