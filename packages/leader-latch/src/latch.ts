@@ -110,6 +110,11 @@ export class LeaderLatch extends LatchBase {
     return this.contender?.path
   }
 
+  /** Watch notifications that made our current node look again (one per predecessor gone: no herd). */
+  get wakeups(): number {
+    return this.contender?.wakeups ?? 0
+  }
+
   /** Every participant in queue order, as the server lists them now. */
   async participants(options: { signal?: AbortSignal } = {}): Promise<Participant[]> {
     const contenders = await this.queue.contenders(options)

@@ -1,7 +1,7 @@
 import t, { type Test } from 'tap'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { createClient, type ZooKeeperClient } from '@zoo/client'
-import { CutProxy } from '@zoo/recipe-core/testing'
+import { CREATE_OPCODES, CutProxy } from '@zoo/recipe-core/testing'
 import { waitFor } from '@zoo/testkit'
 import { InvalidOptionsError, LatchClosedError, LeaderLatch, LeadershipTimeoutError, type LeaderLatchOptions, type LostReason } from '../src/index.js'
 import { startTarget, type LatchTarget } from './support/target.js'
@@ -221,4 +221,38 @@ t.test('runAsLeader with requeue passes leadership around and aborts the signal 
   const epochs = log.map((x) => BigInt(x.split('@')[1]!))
   t.ok(epochs.every((e, i) => i === 0 || e > epochs[i - 1]!), `epochs increase: ${log.join(' ')}`)
   t.equal(new Set(log.map((x) => x[0])).size, 2, 'both led')
+})
+
+t.test('no herd: the leader leaving wakes exactly one participant (pitfall 1)', async (t) => {
+  const path = fresh()
+  const latches: LeaderLatch[] = []
+  for (const id of ['a', 'b', 'c', 'd', 'e']) {
+    const l = latch(t, await client(t), path, { id })
+    await l.start()
+    latches.push(l)
+  }
+  await latches[0]!.awaitLeadership()
+  const before = latches.map((l) => l.wakeups)
+  await latches[0]!.close()
+  await latches[1]!.awaitLeadership({ timeoutMs: 5_000 })
+  await sleep(300)
+  const woken = latches.slice(1).map((l, i) => l.wakeups - before[i + 1]!)
+  t.same(woken, [1, 0, 0, 0], 'only the successor was notified')
+})
+
+t.test('a create whose reply is lost leaves no orphan node (pitfall 2)', async (t) => {
+  const path = fresh()
+  const proxy = await CutProxy.start({ port: target.port(target.ids[0]!) })
+  t.teardown(() => proxy.close())
+  const za = await client(t, proxy.address)
+  await za.mkdirp(path)
+  const dropped = proxy.dropReplyOf(CREATE_OPCODES)
+  const a = latch(t, za, path, { id: 'a' })
+  await a.start()
+  await dropped
+  await a.awaitLeadership({ timeoutMs: 10_000 })
+  const zb = await client(t)
+  const { children } = await zb.getChildren(path)
+  t.equal(children.length, 1, `one node, found again after the lost reply: ${children.join(', ')}`)
+  t.equal(`${path}/${children[0]}`, a.ourPath)
 })
