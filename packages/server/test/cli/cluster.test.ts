@@ -10,6 +10,7 @@ import { createClient } from '@zoo/client'
 import { waitFor } from '@zoo/testkit'
 import { clusterStatus } from '../../src/cli/cluster.js'
 import { run, zoo } from '../support/cli.js'
+import { startWriter } from '../support/writer.js'
 
 // Real processes on a shared 2-core machine: give the file time (each `zoo` run starts Node + tsx).
 t.setTimeout(300_000)
@@ -82,17 +83,8 @@ t.test('kill -9 the leader while a client writes: no acked write lost, session a
   await zk.create('/fo', '')
   await zk.create('/fo/owner', '', { mode: 'ephemeral' })
   const sessionId = zk.sessionId
-  const acked: string[] = []
-  let writing = true
-  const writer = (async () => {
-    while (writing) {
-      try {
-        acked.push(await zk.create('/fo/w-', '', { mode: 'persistent-sequential' }))
-      } catch {
-        await new Promise((r) => setTimeout(r, 20))
-      }
-    }
-  })()
+  const writer = startWriter(zk, '/fo')
+  const acked = writer.acked
   await waitFor(async () => acked.length >= 50, 20_000, 'writes before the kill')
   const leader = (await clusterStatus(dir)).find((m) => m.mode === 'leader')
   if (leader === undefined) throw new Error('no leader')
@@ -100,8 +92,7 @@ t.test('kill -9 the leader while a client writes: no acked write lost, session a
   const before = acked.length
   await waitFor(async () => acked.length >= before + 50, 30_000, 'writes to resume on the surviving quorum')
   t.equal((await zoo(['cluster', 'start', String(leader.id), '--dir', dir], { timeoutMs: 60_000 })).code, 0)
-  writing = false
-  await writer
+  await writer.stop()
   const check = await createClient(`127.0.0.1:${base + leader.id - 1}`, { sessionTimeoutMs: 10_000 })
   t.teardown(() => check.close())
   await check.sync('/')

@@ -8,6 +8,7 @@ import { decodeReply, encodeRequest, OpCode } from '@zoo/protocol'
 import { OPEN_ACL_UNSAFE } from '@zoo/znode'
 import { RawClient } from '../support/raw-client.js'
 import { startEnsemble } from '../support/servers.js'
+import { startWriter } from '../support/writer.js'
 
 const ensemble = await startEnsemble(t, 3)
 await waitFor(async () => ensemble.leader() !== undefined && ensemble.servers.every((s) => s?.status().serving), 20_000, 'a leader and every member serving')
@@ -98,17 +99,8 @@ t.test('leader failover: writes resume, sessions and ephemerals survive, the old
   clients.push(zk)
   await zk.create('/failover', '')
   await zk.create('/failover/owner', '', { mode: 'ephemeral' })
-  const acked: string[] = []
-  let writing = true
-  const writer = (async () => {
-    while (writing) {
-      try {
-        acked.push(await zk.create('/failover/w-', '', { mode: 'persistent-sequential' }))
-      } catch {
-        await new Promise((r) => setTimeout(r, 20))
-      }
-    }
-  })()
+  const writer = startWriter(zk, '/failover')
+  const acked = writer.acked
   await waitFor(async () => acked.length >= 20, 10_000, 'writes before the failover')
   const oldLeader = leaderId()
   await ensemble.kill(oldLeader)
@@ -117,8 +109,7 @@ t.test('leader failover: writes resume, sessions and ephemerals survive, the old
   t.not(leaderId(), oldLeader)
   await ensemble.start(oldLeader)
   await waitFor(async () => ensemble.servers[oldLeader - 1]?.status().serving === true, 20_000, 'the old leader to rejoin')
-  writing = false
-  await writer
+  await writer.stop()
   const check = await clientOn(oldLeader)
   await check.sync('/')
   const children = new Set((await check.getChildren('/failover')).children.map((c) => `/failover/${c}`))

@@ -186,3 +186,32 @@ t.test('four-letter words on the client port reflect the member', async (t) => {
   t.match(cons, /sid=0x[0-9a-f]+,lop=\w+/)
   t.equal(await fourLetterWord(server.clientPortNumber, 'isro'), 'rw')
 })
+
+t.test('setWatches after a reconnect fires what the client missed, and re-arms the rest', async (t) => {
+  const zk = await client()
+  await zk.create('/sw-data', 'a')
+  await zk.create('/sw-kids', '')
+  await zk.create('/sw-same', '')
+  const first = await RawClient.session(server.clientPortNumber, 4000)
+  const seen = (await zk.exists('/sw-same'))?.mzxid as bigint
+  first.client.destroy()
+  await zk.setData('/sw-data', 'b')
+  await zk.create('/sw-kids/new')
+  await zk.create('/sw-born')
+  const again = await RawClient.connect(server.clientPortNumber)
+  t.teardown(() => again.destroy())
+  again.send(encodeConnectRequest({ protocolVersion: 0, lastZxidSeen: seen, timeOut: 4000, sessionId: first.response.sessionId, passwd: first.response.passwd, readOnly: false }))
+  decodeConnectResponse(await again.frame())
+  again.send(encodeRequest(Xid.SET_WATCHES, {
+    type: OpCode.setWatches2, relativeZxid: seen, dataWatches: ['/sw-data', '/sw-same'], existWatches: ['/sw-born'], childWatches: ['/sw-kids'],
+    persistentWatches: [], persistentRecursiveWatches: [],
+  }))
+  const frames = []
+  for (let i = 0; i < 4; i++) frames.push(decodeReply(await again.frame(), OpCode.setWatches2))
+  const events = frames.filter((f) => f.header.xid === Xid.NOTIFICATION).map((f) => { const e = f.response as unknown as { type: number; path: string }; return `${e.type}:${e.path}` })
+  t.same(events.sort(), [`${EventType.NodeChildrenChanged}:/sw-kids`, `${EventType.NodeCreated}:/sw-born`, `${EventType.NodeDataChanged}:/sw-data`].sort())
+  t.equal(frames.at(-1)?.header.xid, Xid.SET_WATCHES, 'the setWatches reply comes after the events it fired')
+  await zk.setData('/sw-same', 'changed')
+  const later = decodeReply(await again.frame(), OpCode.setWatches2)
+  t.match(later.response, { type: EventType.NodeDataChanged, path: '/sw-same' }, 'the unchanged watch was re-armed')
+})
