@@ -237,11 +237,12 @@ function readNodes(r: JuteReader, tree: DataTree, acls: readonly AclRecord[][]):
     const shared = r.int()
     if (shared < 0 || shared > previous.length) throw new SnapshotError('malformed', `node ${i} shares ${shared} chars of a ${previous.length}-char path`)
     const path = previous.slice(0, shared) + r.string()
-    if (i === 0 ? path !== '/' : !path.startsWith('/') || tree.has(path)) throw new SnapshotError('malformed', `node ${i} has path ${JSON.stringify(path)}`)
+    // A duplicate path fails in the node table's insert (caught as malformed below).
+    if (i === 0 ? path !== '/' : !path.startsWith('/')) throw new SnapshotError('malformed', `node ${i} has path ${JSON.stringify(path)}`)
     const data = r.buffer()
     const acl = acls[r.int()]
     if (acl === undefined) throw new SnapshotError('malformed', `node ${path} names an ACL the snapshot does not have`)
-    tree.restoreNode(path, data === null ? null : data.toString('latin1'), acl, StatPersisted.decode(r))
+    tree.restoreNode(path, data, acl, StatPersisted.decode(r))
     previous = path
   }
   if (count === 0) throw new SnapshotError('malformed', 'no root node')

@@ -30,7 +30,6 @@ export interface NodeState {
   digest: number
 }
 
-const EMPTY_DATA = ''
 
 function zeroStat(): StatPersisted {
   return { czxid: 0n, mzxid: 0n, ctime: 0n, mtime: 0n, version: 0, cversion: 0, aversion: 0, ephemeralOwner: 0n, pzxid: 0n }
@@ -68,20 +67,22 @@ export class DataTree {
   /** A new tree holds /, /zookeeper, /zookeeper/quota and /zookeeper/config; `empty` is for loading a snapshot. */
   constructor(contents: 'standard' | 'empty' = 'standard') {
     if (contents === 'empty') return
-    this.restoreNode(ROOT_PATH, EMPTY_DATA, OPEN_ACL_UNSAFE, zeroStat())
-    this.restoreNode(ZOOKEEPER_PATH, EMPTY_DATA, OPEN_ACL_UNSAFE, zeroStat())
-    this.restoreNode(QUOTA_PATH, EMPTY_DATA, OPEN_ACL_UNSAFE, zeroStat())
+    const empty = new Uint8Array(0)
+    this.restoreNode(ROOT_PATH, empty, OPEN_ACL_UNSAFE, zeroStat())
+    this.restoreNode(ZOOKEEPER_PATH, empty, OPEN_ACL_UNSAFE, zeroStat())
+    this.restoreNode(QUOTA_PATH, empty, OPEN_ACL_UNSAFE, zeroStat())
     // Apache sets the config node's ACL with setACL(..., -1): its aversion reads -1.
-    this.restoreNode(CONFIG_PATH, EMPTY_DATA, READ_ACL_UNSAFE, { ...zeroStat(), aversion: -1 })
+    this.restoreNode(CONFIG_PATH, empty, READ_ACL_UNSAFE, { ...zeroStat(), aversion: -1 })
   }
 
   /** @internal adds a node as a snapshot holds it (its parent first); no quota or watch effects. */
-  restoreNode(path: string, data: string | null, acl: readonly ACL[], stat: StatPersisted): void {
+  restoreNode(path: string, data: Uint8Array | null, acl: readonly ACL[], stat: StatPersisted): void {
     const parent = path === ROOT_PATH ? -1 : this.nodes.slotOf(parentOf(path))
     if (path !== ROOT_PATH && parent === -1) throw new KeeperError(ErrorCode.NONODE, parentOf(path))
-    const crc = pathDataCrc(path, fromStoredData(data))
-    const digest = nodeDigest(path, crc, stat)
-    this.nodes.insert(path, { data, aclId: this.acls.acquire(acl), stat, pathDataCrc: crc, digest })
+    const crc = pathDataCrc(path, data)
+    const slot = this.nodes.insert(path, { data: toStoredData(data), aclId: this.acls.acquire(acl), stat, pathDataCrc: crc, digest: 0 })
+    const digest = nodeDigestOfBytes(path, crc, this.nodes.statDigestBytes(slot))
+    this.nodes.setDigests(slot, crc, digest)
     this.digestSum.add(digest)
     if (parent !== -1) this.nodes.addChild(parent, path)
     this.indexOwner(path, stat.ephemeralOwner)

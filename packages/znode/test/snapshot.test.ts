@@ -101,3 +101,25 @@ t.test('well-formed envelopes around bad contents are refused too', async (t) =>
   t.equal(reasonOf(seal(hugeCount)), 'malformed')
   t.equal(reasonOf(seal(body.subarray(0, body.length - 7))), 'malformed')
 })
+
+t.test('a snapshot listing a node twice is refused', async (t) => {
+  const d = new Driver()
+  d.session()
+  t.equal(d.create('/dup').err, 0)
+  // Make the writer list /dup twice (and count it twice), as a corrupt but well-sealed file would.
+  const nodes = d.tree.nodes
+  const entries = nodes.entries.bind(nodes)
+  const size = nodes.size
+  Object.defineProperty(nodes, 'size', { get: () => size + 1 })
+  nodes.entries = function* () {
+    yield* entries()
+    yield ['/dup', nodes.slotOf('/dup')] as [string, number]
+  }
+  try {
+    readSnapshot(snapshotBytes(d.tree))
+    t.fail('loaded')
+  } catch (e) {
+    t.equal((e as SnapshotError).reason, 'malformed')
+    t.match((e as Error).message, /\/dup already stored/)
+  }
+})
