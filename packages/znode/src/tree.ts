@@ -6,7 +6,7 @@ import { ErrorCode, EventType, KeeperError, OpCode } from '@zoo/protocol'
 import type { ACL, Stat, StatPersisted } from '@zoo/protocol'
 import { AclCache } from './acl-cache.js'
 import { OPEN_ACL_UNSAFE, READ_ACL_UNSAFE } from './acl.js'
-import { DigestSum, nodeDigest, nodeDigestOfBytes, pathDataCrc } from './digest.js'
+import { DigestSum, nodeDigestOfBytes, pathDataCrc } from './digest.js'
 import { CONTAINER_OWNER, isValidTtl, kindOfOwner, ttlOfOwner, ttlOwner, visibleOwner } from './ephemeral.js'
 import { NodeTable } from './node-table.js'
 import { CONFIG_PATH, QUOTA_PATH, ROOT_PATH, ZOOKEEPER_PATH, nameOf, parentOf } from './paths.js'
@@ -29,7 +29,6 @@ export interface NodeState {
   pathDataCrc: number
   digest: number
 }
-
 
 function zeroStat(): StatPersisted {
   return { czxid: 0n, mzxid: 0n, ctime: 0n, mtime: 0n, version: 0, cversion: 0, aversion: 0, ephemeralOwner: 0n, pzxid: 0n }
