@@ -42,3 +42,8 @@ export function serverLine(s: ServerConfig['servers'][number]): string {
   const client = s.clientPort === undefined ? '' : `;${s.clientAddress ?? '0.0.0.0'}:${s.clientPort}`
   return `${s.host}:${s.quorumPort}:${s.electionPort}:${s.role}${client}`
 }
+
+/** /zookeeper/config's data: Apache's dynamic-config text of a static ensemble. */
+export function configText(config: ServerConfig): string {
+  return `${config.servers.map((s) => `server.${s.id}=${serverLine(s)}`).join('\n')}\nversion=0`
+}

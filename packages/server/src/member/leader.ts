@@ -4,7 +4,7 @@
 import { randomInt } from 'node:crypto'
 import { ErrorCode, OpCode } from '@zoo/protocol'
 import type { Id } from '@zoo/protocol'
-import { encodeTxn, PrepareView } from '@zoo/znode'
+import { CONFIG_PATH, encodeTxn, PrepareView } from '@zoo/znode'
 import type { DataTree, Txn, WriteRequest } from '@zoo/znode'
 import { epochOf, makeZxid } from '@zoo/consensus'
 import { SessionTracker } from './session-tracker.js'
@@ -28,6 +28,8 @@ export interface LeaderOptions {
   /** Writes waiting to be proposed before forwarded ones are refused. */
   maxQueuedWrites: number
   ttlEnabled: boolean
+  /** What /zookeeper/config must hold (the ensemble's server lines); undefined: leave it alone. */
+  configData?: Buffer
   /** A refused forward: its origin must drop that client's connection. */
   refuse(write: PendingWrite, reason: string): void
   /** A proposal failed after it was made (leadership lost): its fate is left to the next leader. */
@@ -42,6 +44,8 @@ export class LeaderIntake {
   private queue: PendingWrite[] = []
   private readyAtZxid = 0n
   private active = false
+  /** Whether this term checked /zookeeper/config against the configured ensemble. */
+  private configChecked = false
   /** Who asked for each createSession in flight: the new session's first owner. */
   private readonly createdBy = new Map<bigint, number | undefined>()
   /** Largest and last txn size proposed (srvr's "Proposal sizes"). */
@@ -67,6 +71,7 @@ export class LeaderIntake {
     // Txns of the previous epoch this leader committed while syncing must be applied before we
     // prepare against the tree, or the view would miss them.
     this.readyAtZxid = this.options.quorum.status().lastLoggedZxid
+    this.configChecked = false
     this.active = true
     this.drain()
   }
@@ -125,6 +130,7 @@ export class LeaderIntake {
   }
 
   private drain(): void {
+    if (this.active && !this.configChecked && this.canPropose()) this.publishConfig()
     while (this.active && this.queue.length > 0 && this.canPropose()) {
       this.propose(this.queue.shift() as PendingWrite)
     }
@@ -135,6 +141,25 @@ export class LeaderIntake {
     const status = this.options.quorum.status()
     if (status.role !== 'leading' || !status.serving) return false
     return status.lastLoggedZxid - status.committedZxid < BigInt(this.options.maxInflightProposals)
+  }
+
+  /**
+   * Writes the ensemble's members into /zookeeper/config (world READ only, as Apache). It is the
+   * server's own txn, outside prepare: nothing else is prepared until it has applied, so the
+   * view and the tree digest never miss it.
+   */
+  private publishConfig(): void {
+    this.configChecked = true
+    const wanted = this.options.configData
+    const tree = this.options.tree()
+    const current = tree.data(CONFIG_PATH)
+    const stat = tree.stat(CONFIG_PATH)
+    if (wanted === undefined || stat === undefined || (current !== null && current !== undefined && current.equals(wanted))) return
+    const zxid = this.nextZxid()
+    const time = BigInt(this.options.wallClockMs())
+    const txn: Txn = { clientId: 0n, cxid: 0, zxid, time, body: { type: OpCode.setData, path: CONFIG_PATH, data: wanted, version: stat.version + 1 } }
+    this.proposeTxn(txn)
+    this.readyAtZxid = zxid
   }
 
   /** The zxid the next proposal gets: consensus numbers proposals one after another in its epoch. */
@@ -151,13 +176,17 @@ export class LeaderIntake {
       write.from !== undefined && write.request.type !== OpCode.createSession && !this.tracker.isOwner(write.sessionId, write.from)
         ? { clientId: write.sessionId, cxid: write.cxid, zxid, time: ctx.time, body: { type: OpCode.error, err: ErrorCode.SESSIONMOVED } }
         : view.prepare(write.request, ctx)
+    this.proposeTxn(txn)
+  }
+
+  private proposeTxn(txn: Txn): void {
     const payload = encodeTxn(txn)
     this.options.quorum.propose(payload).catch((e: unknown) => {
-      this.options.log('proposal not committed by this leader', { zxid: `0x${zxid.toString(16)}`, error: String(e) })
+      this.options.log('proposal not committed by this leader', { zxid: `0x${txn.zxid.toString(16)}`, error: String(e) })
     })
     const logged = this.options.quorum.status().lastLoggedZxid
     // The prepared change records are keyed by this zxid: a different one would corrupt prepare.
-    if (logged !== zxid) throw new Error(`proposal expected at 0x${zxid.toString(16)}, consensus logged 0x${logged.toString(16)}`)
+    if (logged !== txn.zxid) throw new Error(`proposal expected at 0x${txn.zxid.toString(16)}, consensus logged 0x${logged.toString(16)}`)
     this.recordSize(payload.length)
   }
 

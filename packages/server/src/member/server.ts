@@ -9,7 +9,7 @@ import { decodeRequest, OpCode } from '@zoo/protocol'
 import { isWriteRequest, WatchRegistry } from '@zoo/znode'
 import { AdminServer } from '../admin/http.js'
 import type { ServerConfig } from '../config/index.js'
-import { confEntries } from '../conf.js'
+import { confEntries, configText } from '../conf.js'
 import { environmentEntries } from '../environment.js'
 import { answerFourLetterWord } from '../four-letter-words.js'
 import { jsonLogger } from '../log.js'
@@ -70,6 +70,7 @@ export class ZooServer {
       maxInflightProposals: MAX_INFLIGHT_PROPOSALS,
       maxQueuedWrites: MAX_QUEUED_WRITES,
       ttlEnabled: true,
+      configData: config.servers.length === 0 ? undefined : Buffer.from(configText(config)),
       refuse: (write, reason) => this.refuse(write, reason),
       log,
       nowMs: () => performance.now(),

@@ -1,7 +1,7 @@
 // Three members in this process: writes through followers, reads after own writes, sessions
 // moving between members, expiry by the leader, and a leader failover.
 import t from 'tap'
-import { createClient, isSessionExpired } from '@zoo/client'
+import { createClient, ErrorCode, isSessionExpired } from '@zoo/client'
 import type { ZooKeeperClient } from '@zoo/client'
 import { fourLetterWord, waitFor } from '@zoo/testkit'
 import { decodeReply, encodeRequest, OpCode } from '@zoo/protocol'
@@ -42,6 +42,16 @@ t.test('writes through a follower are applied everywhere; a client reads its own
   t.equal((await b.getChildren('/')).children.filter((c) => c.startsWith('n')).length, 20)
   const modes = await Promise.all([1, 2, 3].map(async (id) => /Mode: (\w+)/.exec(await fourLetterWord(Number(portOf(id).split(':')[1]), 'srvr'))?.[1]))
   t.same(modes.sort(), ['follower', 'follower', 'leader'])
+})
+
+t.test('/zookeeper/config lists the members and is world-readable only', async (t) => {
+  const zk = await clientOn(followerIds()[0] as number)
+  await zk.sync('/')
+  const { data } = await zk.getData('/zookeeper/config')
+  const lines = data.toString().split('\n')
+  t.equal(lines.filter((l) => /^server\.[123]=127\.0\.0\.1:\d+:\d+:participant$/.test(l)).length, 3, data.toString())
+  t.equal(lines.at(-1), 'version=0')
+  await t.rejects(zk.setData('/zookeeper/config', 'x'), { code: ErrorCode.NOAUTH })
 })
 
 t.test('a watch set on one member fires for a write made through another', async (t) => {
