@@ -283,3 +283,37 @@ t.test('a single voter leads itself', async (t) => {
   h.stabilize()
   t.same(h.member(7).applied, ['solo'])
 })
+
+t.test('a follower that concluded before its leader keeps knocking until the leader leads', async (t) => {
+  const mk = (id: number, electionFinalizeTicks: number) =>
+    new Peer({ id, voters: [1, 2, 3], electionFinalizeTicks }, { acceptedEpoch: 0, currentEpoch: 0, log: [] }, { random: () => 0.5 })
+  const p1 = mk(1, 0)
+  const p3 = mk(3, 2)
+  const out = (p: Peer, to: number) => {
+    const msgs: Message[] = []
+    while (p.hasReady()) {
+      const rd = p.ready()
+      msgs.push(...rd.messages.filter((o) => o.to === to).map((o) => o.message))
+      p.advance(rd)
+    }
+    return msgs
+  }
+  const from3 = out(p3, 1)
+  out(p1, 3)
+  for (const m of from3) p1.step(3, m)
+  const info = out(p1, 3).filter((m) => m.type === 'followerinfo')
+  t.equal(p1.status().role, 'following', 'member 1 concluded at once')
+  t.equal(info.length, 1)
+  p3.step(1, info[0]!)
+  t.notOk(out(p3, 1).some((m) => m.type === 'reset'), 'a member still looking ignores FOLLOWERINFO instead of resetting it')
+  p3.step(1, { type: 'notification', state: 'looking', leader: 3, zxid: 0n, round: 1, peerEpoch: 0, acceptedEpoch: 0 })
+  p3.tick()
+  p3.tick()
+  t.equal(p3.status().role, 'leading', 'member 3 concluded after its finalize wait')
+  out(p3, 1)
+  p1.tick()
+  const again = out(p1, 3).filter((m) => m.type === 'followerinfo')
+  t.same(again, info, 'the same FOLLOWERINFO (link, seq 0) again on the next tick')
+  p3.step(1, again[0]!)
+  t.ok(out(p3, 1).some((m) => m.type === 'leaderinfo'), 'and this time it is answered')
+})
