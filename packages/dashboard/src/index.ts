@@ -1,0 +1,6 @@
+export { startDashboard, type Dashboard, type DashboardHooks } from './http/server.js'
+export { dashboardOptionsSchema, InvalidDashboardOptionsError, type DashboardOptions } from './options.js'
+export { EnsembleMonitor, type MonitorOptions } from './ensemble/monitor.js'
+export { decideMember, type MemberStatus, type Observations } from './ensemble/member.js'
+export { probeMember, type ProbeTarget } from './ensemble/probe.js'
+export type * from './shared/api.js'
