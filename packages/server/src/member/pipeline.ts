@@ -27,6 +27,8 @@ export interface PipelineContext {
   isLeader(): boolean
   /** Serving clients: part of an established quorum and caught up. */
   serving(): boolean
+  /** Cut off from the quorum with readonlymode.enabled: serve reads to clients that ask for it. */
+  readOnly(): boolean
   fourLetterWord(word: string): string
   metrics: ServerMetrics
   superDigest?: string
@@ -39,6 +41,8 @@ export interface LocalSession {
   readonly timeoutMs: number
   readonly authInfo: Id[]
   readonly queue: SessionQueue
+  /** Opened by a read-only member: reads only, nothing is replicated. */
+  readonly readOnly: boolean
   lastHeardMs: number
 }
 
@@ -69,13 +73,16 @@ export class Pipeline implements ConnectionHandler {
   }
 
   connect(connection: Connection, request: ConnectRequest & { negotiatedTimeoutMs: number }): void {
-    if (!this.ctx.serving()) return connection.close('not serving: no quorum')
+    const readOnly = !this.ctx.serving() && this.ctx.readOnly()
+    if (!this.ctx.serving() && !readOnly) return connection.close('not serving: no quorum')
+    if (readOnly && request.readOnly !== true) return connection.close('read-only member: refusing a client that did not ask for read-only')
     const lastZxid = this.ctx.tree().lastProcessedZxid
     // Apache refuses a client that has seen more than this member: it must find a fresher one.
     if (request.lastZxidSeen > lastZxid) {
       return connection.close(`client has seen zxid 0x${request.lastZxidSeen.toString(16)}, ours is 0x${lastZxid.toString(16)}`)
     }
-    if (request.sessionId === 0n) this.createSession(connection, request.negotiatedTimeoutMs)
+    if (readOnly) this.openReadOnly(connection, request.sessionId, request.passwd, request.negotiatedTimeoutMs)
+    else if (request.sessionId === 0n) this.createSession(connection, request.negotiatedTimeoutMs)
     else this.reopenSession(connection, request.sessionId, request.passwd, request.negotiatedTimeoutMs)
   }
 
@@ -178,12 +185,27 @@ export class Pipeline implements ConnectionHandler {
     this.pendingCreates.get(sessionId)?.connection.close(`leader refused the session: ${reason}`)
   }
 
+  /**
+   * A read-only member's session: a known session (right password) keeps its id, a new one gets
+   * a local id that no txn records (the next read-write member gives the client a new session).
+   */
+  private openReadOnly(connection: Connection, sessionId: bigint, passwd: Buffer | null, timeoutMs: number): void {
+    if (sessionId === 0n) return this.register(connection, this.ids.nextId(), randomBytes(16), timeoutMs, true)
+    const record = this.ctx.tree().sessions.get(sessionId)
+    if (record === undefined || passwd === null || !record.passwd.equals(passwd)) return connection.reject(`session 0x${sessionId.toString(16)} is unknown here`)
+    this.register(connection, sessionId, record.passwd, timeoutMs, true)
+  }
+
   private open(connection: Connection, sessionId: bigint, timeoutMs: number): void {
     if (connection.phase !== 'connecting') return
-    const existing = this.sessions.get(sessionId)
-    if (existing !== undefined) existing.connection.close('the session reconnected on a new connection')
     const record = this.ctx.tree().sessions.get(sessionId)
     if (record === undefined) return connection.reject(`session 0x${sessionId.toString(16)} closed meanwhile`)
+    this.register(connection, sessionId, record.passwd, timeoutMs, false)
+  }
+
+  private register(connection: Connection, sessionId: bigint, passwd: Buffer, timeoutMs: number, readOnly: boolean): void {
+    const existing = this.sessions.get(sessionId)
+    if (existing !== undefined) existing.connection.close('the session reconnected on a new connection')
     const session: LocalSession = {
       id: sessionId,
       connection,
@@ -191,11 +213,12 @@ export class Pipeline implements ConnectionHandler {
       // Apache gives every connection its address as an ip identity.
       authInfo: [{ scheme: 'ip', id: connection.remoteAddress }],
       queue: new SessionQueue({ send: (entry, reply) => this.sendReply(session, entry as PipelineEntry, reply) }),
+      readOnly,
       lastHeardMs: Date.now(),
     }
     this.sessions.set(sessionId, session)
     this.ctx.metrics.inc('connection_request_count')
-    connection.accept({ sessionId, passwd: record.passwd, timeoutMs, readOnly: false })
+    connection.accept({ sessionId, passwd, timeoutMs, readOnly })
   }
 
   /** Runs `local` on the leader, or sends `message` to it; no leader to reach closes the connection. */
@@ -223,13 +246,18 @@ export class Pipeline implements ConnectionHandler {
       case OpCode.sasl:
         // No SASL provider: answer as Apache without one configured would leave the client (no token).
         return local(() => errorReply(xid, type, ErrorCode.UNIMPLEMENTED, this.zxid()))
+      case OpCode.closeSession:
+        if (session.readOnly) return local(() => ({ ...okReply(xid, OpCode.closeSession, undefined, this.zxid()), close: true }))
+        break
       case OpCode.sync: {
+        if (session.readOnly) return local(() => errorReply(xid, type, ErrorCode.NOTREADONLY, this.zxid()))
         const entry: PipelineEntry = { kind: 'sync', xid, state: 'waiting', incoming, submit: () => this.sync(session, entry, request.path) }
         return entry
       }
       default:
         break
     }
+    if (isWriteRequest(request) && session.readOnly) return local(() => errorReply(xid, type, ErrorCode.NOTREADONLY, this.zxid()))
     if (isWriteRequest(request)) return { kind: 'write', xid, state: 'waiting', incoming, submit: () => this.forward(session, incoming, request) }
     if (isReadRequest(request)) return local(() => this.read(session, xid, request))
     return local(() => errorReply(xid, type, ErrorCode.UNIMPLEMENTED, this.zxid()))

@@ -51,6 +51,9 @@ export class ZooServer {
   private peer: PeerStatus | undefined
   private timer: NodeJS.Timeout | undefined
   private lastReapMs = 0
+  /** Since when this member has been without a quorum (performance.now), for read-only mode. */
+  private notServingSinceMs = performance.now()
+  private readOnlyActive = false
   private leadingSinceMs = 0
   private readonly log: Logger
   private readonly consensusId: number
@@ -84,6 +87,7 @@ export class ZooServer {
       leader: this.leader,
       isLeader: () => this.peer?.role === 'leading',
       serving: () => this.isServing(),
+      readOnly: () => this.readOnlyActive,
       fourLetterWord: (word) => answerFourLetterWord(word, config.fourLetterWords, () => this.status()),
       metrics: this.metrics,
       superDigest: options.superDigest,
@@ -224,7 +228,15 @@ export class ZooServer {
     const before = this.peer
     this.peer = status
     const changed = before !== undefined && (before.leader !== status.leader || before.epoch !== status.epoch || before.role !== status.role)
-    if ((changed || !status.serving) && before?.serving === true) this.pipeline.closeAll('leader changed or quorum lost')
+    if ((changed || !status.serving) && before?.serving === true) {
+      this.pipeline.closeAll('leader changed or quorum lost')
+      this.notServingSinceMs = performance.now()
+    }
+    if (status.serving && this.readOnlyActive) {
+      this.readOnlyActive = false
+      this.pipeline.closeAll('quorum regained: leaving read-only mode')
+      this.log('info', 'read-only mode ends')
+    }
     if (status.role === 'leading' && status.serving) {
       if (!this.leader.isActive) {
         this.leadingSinceMs = Date.now()
@@ -237,6 +249,7 @@ export class ZooServer {
   }
 
   private tick(): void {
+    this.maybeEnterReadOnly()
     const touched = this.pipeline.takeTouched()
     const now = performance.now()
     this.pipeline.closeIdle(Date.now())
@@ -251,6 +264,14 @@ export class ZooServer {
     } else if (touched.length > 0 && this.isServing()) {
       this.send(undefined, { type: ChannelType.touch, sessionIds: touched })
     }
+  }
+
+  /** Apache starts its read-only server once a member has looked for a quorum for a while. */
+  private maybeEnterReadOnly(): void {
+    if (!this.config.readOnlyModeEnabled || this.readOnlyActive || this.isServing()) return
+    if (performance.now() - this.notServingSinceMs < Math.max(2000, this.config.tickTimeMs)) return
+    this.readOnlyActive = true
+    this.log('info', 'no quorum: serving read-only clients')
   }
 
   /** To the leader (`to` undefined) or to one member; an unreachable peer is logged, not thrown. */
@@ -323,6 +344,7 @@ export class ZooServer {
 
   mode(): ServerMode {
     if (this.config.servers.length === 0) return 'standalone'
+    if (this.readOnlyActive) return 'read-only'
     switch (this.peer?.role) {
       case 'leading':
         return 'leader'
@@ -350,7 +372,7 @@ export class ZooServer {
     }
     const latency = this.pipeline.latency
     const outstanding = connections.reduce((n, c) => n + c.queued, 0)
-    const serving = this.isServing()
+    const serving = this.isServing() || this.readOnlyActive
     return {
       version: ZOOKEEPER_VERSION,
       serving,
@@ -397,7 +419,7 @@ export class ZooServer {
       sessions,
       conf: confEntries(this.config, { dataDirBytes: directoryBytes(this.config.dataDir), dataLogDirBytes: directoryBytes(join(this.config.dataDir, 'log')) }, 0n),
       environment: environmentEntries(),
-      readOnly: false,
+      readOnly: this.readOnlyActive,
     }
   }
 
