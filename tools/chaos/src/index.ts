@@ -1,0 +1,8 @@
+export { checkHistory, checkRegisters, countOperations, renderCounterexample, type CheckReport, type OperationCounts, type Section, type Verdict } from './checker/index.js'
+export { checkLinearizable, type CheckOptions, type Counterexample, type LinearizabilityResult, type Model, type TimedOperation } from './checker/linearizable.js'
+export { checkRegister, registerModel, type FinalRead, type RegisterModelOp } from './checker/register.js'
+export { checkObservations, checkProcessOrder, checkReadValues } from './checker/sessions.js'
+export { checkQueue } from './checker/queue.js'
+export { checkEphemerals } from './checker/ephemerals.js'
+export { checkTrees } from './checker/trees.js'
+export type * from './checker/history.js'
