@@ -45,7 +45,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
   say(`${cluster.description} at ${cluster.connectString}; fenced resource on 127.0.0.1:${fence.port}`)
   const ids = Array.from({ length: options.candidates }, (_, i) => `cand-${i + 1}`)
   const fleet = new Fleet((id) =>
-    spawnCandidate({ connectString: cluster.connectString, path: '/demo/leader', id, fencePort: fence.port, sessionTimeoutMs, workIntervalMs: 20 }),
+    spawnCandidate({ connectString: cluster.connectString, path: '/demo/leader', id, fencePort: fence.port, sessionTimeoutMs, workIntervalMs: 20, serverTickTimeMs: options.tickTimeMs }),
   )
   const seenTerms = new Set<bigint>()
   fence.on('event', (e: ParticipantEvent) => line(e.atMs, e.participant, describe(e)))

@@ -28,7 +28,7 @@ function summary(name: string, samples: number[]): string {
 async function main(): Promise<void> {
   const zk = await startApacheZooKeeper({ members: 3, tickTimeMs: TICK_MS })
   const fence = await FenceServer.start()
-  const fleet = new Fleet((id) => spawnCandidate({ connectString: zk.connectString, path: '/bench/latch', id, fencePort: fence.port, sessionTimeoutMs: SESSION_TIMEOUT_MS, workIntervalMs: WORK_INTERVAL_MS }))
+  const fleet = new Fleet((id) => spawnCandidate({ connectString: zk.connectString, path: '/bench/latch', id, fencePort: fence.port, sessionTimeoutMs: SESSION_TIMEOUT_MS, workIntervalMs: WORK_INTERVAL_MS, serverTickTimeMs: TICK_MS }))
   const results: Record<'kill -9' | 'graceful close', number[]> = { 'kill -9': [], 'graceful close': [] }
   try {
     for (const id of CANDIDATES) fleet.launch(id)

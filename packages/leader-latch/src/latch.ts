@@ -4,10 +4,12 @@
  * (protected creates, naming, predecessor watches) is @zoo/recipe-core's.
  *
  * A term (one uninterrupted leadership) has an epoch, the czxid of the leader's node, and a
- * local monotonic deadline: the send time of the last request the server answered for us plus
- * the negotiated session timeout, less a clock-drift allowance. The server cannot expire our
- * session, and so delete our node and let a successor lead, before that deadline; we stop
- * believing we lead at it. A heartbeat (exists on our own node) moves it forward while all is well.
+ * local monotonic deadline before which the ZooKeeper leader cannot expire our session (and so
+ * delete our node and let a successor lead); we stop believing we lead at it. It is computed from
+ * the send time of the last `sync` the ZooKeeper leader answered (a member cut off from the leader
+ * cannot answer one), less what the session-touch reporting between members may lag behind
+ * (see `deadline()`), less a clock-drift allowance. A heartbeat (sync, then exists on our own
+ * node) moves it forward while all is well.
  *
  *   joining ──first──> leading ──suspended (default policy)──> waiting for the connection
  *      ^                  │ └──deadline / deposed──┐                 │ reconnected: check again
@@ -51,8 +53,15 @@ export const latchOptionsSchema = z.strictObject({
   standDownOn: z.enum(['suspended', 'expired']).default('suspended'),
   /** how much slower our clock may run than the servers' (0.01 = 1 %) */
   clockDriftRatio: z.number().min(0).max(0.5).default(0.01),
-  /** heartbeat while leading; default a quarter of the negotiated session timeout */
+  /** heartbeat while leading; default a sixth of the negotiated session timeout */
   heartbeatIntervalMs: z.number().int().min(10).optional(),
+  /**
+   * The servers' tickTime, if known: a follower passes its clients' session touches on to the
+   * ZooKeeper leader once per ping (every tick / 2), so a touch may reach it up to a tick late.
+   * Default: half the negotiated session timeout, the largest tick Apache's default minimum
+   * session timeout (2 ticks) allows. Knowing it makes the deadline later.
+   */
+  serverTickTimeMs: z.number().int().min(1).optional(),
   /** how a missing latch path is created: 'container' (as Curator) or 'persistent' (as kazoo) */
   parentMode: z.enum(['container', 'persistent']).default('container'),
 })
@@ -160,9 +169,11 @@ export class LeaderLatch extends LatchBase {
         joined()
         await contender.waitUntil(firstN(1), { signal: stop })
         const sendMs = this.clock.now()
+        await this.client.sync(this.path, { signal: stop })
         const decision = await contender.check(firstN(1), stop)
         if (!decision.holds || this.contender !== contender || contender.hasLeft || stop.aborted) continue
-        const term = this.leadership.gain(contender.czxid, this.deadline(sendMs))
+        // Before leading, our requests may be a ping interval (a third of the timeout) apart.
+        const term = this.leadership.gain(contender.czxid, this.deadline(sendMs, Math.floor(this.client.negotiatedTimeoutMs / 3)))
         if (term) await this.lead(contender, term)
       } catch (error) {
         if (stop.aborted) break
@@ -211,18 +222,20 @@ export class LeaderLatch extends LatchBase {
    * move the deadline to that request's send time plus the session timeout.
    */
   private async heartbeat(contender: Contender<Kind>, term: LeaderTerm, ended: AbortSignal): Promise<void> {
-    const intervalMs = this.options.heartbeatIntervalMs ?? Math.max(10, Math.floor(this.client.negotiatedTimeoutMs / 4))
-    while (!ended.aborted) {
+    const intervalMs = this.heartbeatIntervalMs()
+    // The first right away: the term began with the weaker deadline of a non-leader.
+    for (let first = true; !ended.aborted; first = false) {
       try {
-        await sleep(intervalMs, ended)
+        if (!first) await sleep(intervalMs, ended)
         const sendMs = this.clock.now()
+        await this.client.sync(contender.path, { signal: ended })
         const stat = await this.client.exists(contender.path, { signal: ended })
         if (stat === null || stat.ephemeralOwner !== contender.sessionId) {
           this.leadership.lose('deposed')
           if (this.contender === contender) this.contender = undefined
           return
         }
-        this.leadership.extend(term.epoch, this.deadline(sendMs))
+        this.leadership.extend(term.epoch, this.deadline(sendMs, intervalMs))
       } catch {
         // Aborted, or the connection went: the hold signal says which, and lead() decides.
         if (!ended.aborted) await sleep(Math.min(intervalMs, 100), ended).catch(() => undefined)
@@ -270,11 +283,28 @@ export class LeaderLatch extends LatchBase {
     })
   }
 
-  private deadline(sendMs: number): number {
+  private heartbeatIntervalMs(): number {
+    return this.options.heartbeatIntervalMs ?? Math.max(10, Math.floor(this.client.negotiatedTimeoutMs / 6))
+  }
+
+  /**
+   * The latest local time the session surely lives, given that the ZooKeeper leader answered a
+   * sync we sent at `sendMs` and that we send something at least every `requestGapMs`.
+   *
+   * The leader expires a session a timeout after it last heard of it; about sessions on a
+   * follower it hears from the follower's ping replies (one per ping, every tick / 2), each
+   * touched at the leader's receipt. The sync proves the follower-leader link carried our request
+   * after `sendMs`; on that ordered link, the reply to a ping sent at least half a tick earlier
+   * (so at most a tick before the sync reached the leader) went first and reported our latest
+   * touch before it, at most `requestGapMs` older. So the leader heard of us at or after
+   * `sendMs - tick - requestGapMs`, and cannot expire us before that plus the timeout.
+   */
+  private deadline(sendMs: number, requestGapMs: number): number {
     const timeoutMs = this.client.negotiatedTimeoutMs
     // No session at this instant (expired meanwhile): a deadline in the past, so no term starts.
     if (timeoutMs <= 0) return sendMs
-    return deadlineAfter(sendMs, timeoutMs, this.options.clockDriftRatio)
+    const tickMs = this.options.serverTickTimeMs ?? Math.floor(timeoutMs / 2)
+    return deadlineAfter(sendMs, timeoutMs, this.options.clockDriftRatio, tickMs + requestGapMs)
   }
 }
 

@@ -23,7 +23,7 @@ t.test('exactly one leader under crashes, pauses, closes and member kills', { ti
   const random = mulberry32(seed)
   const target: LatchTarget = await startTarget({ members: 3, tickTimeMs: 500 })
   const fence = await FenceServer.start()
-  const fleet = new Fleet((id) => spawnCandidate({ connectString: target.connectString, path: '/chaos/latch', id, fencePort: fence.port, sessionTimeoutMs: SESSION_TIMEOUT_MS, workIntervalMs: 25 }))
+  const fleet = new Fleet((id) => spawnCandidate({ connectString: target.connectString, path: '/chaos/latch', id, fencePort: fence.port, sessionTimeoutMs: SESSION_TIMEOUT_MS, workIntervalMs: 25, serverTickTimeMs: 500 }))
   t.teardown(async () => {
     fleet.killAll()
     await fence.close()

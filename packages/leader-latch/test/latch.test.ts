@@ -7,12 +7,13 @@ import { InvalidOptionsError, LatchClosedError, LeaderLatch, LeadershipTimeoutEr
 import { startTarget, type LatchTarget } from './support/target.js'
 
 const SESSION_TIMEOUT_MS = 2_000
+const TICK_MS = 500
 
 let target: LatchTarget
 let pathCount = 0
 
 t.before(async () => {
-  target = await startTarget({ members: 1, tickTimeMs: 500 })
+  target = await startTarget({ members: 1, tickTimeMs: TICK_MS })
 })
 t.teardown(() => target.stop())
 
@@ -23,7 +24,7 @@ async function client(t: Test, connectString = target.connectString): Promise<Zo
 }
 
 function latch(t: Test, zk: ZooKeeperClient, path: string, options: LeaderLatchOptions): LeaderLatch {
-  const l = new LeaderLatch(zk, path, options)
+  const l = new LeaderLatch(zk, path, { serverTickTimeMs: TICK_MS, ...options })
   t.teardown(() => l.close())
   return l
 }
@@ -120,10 +121,11 @@ t.test("policy 'expired': keeps leading through a short disconnection", async (t
   await a.awaitLeadership()
   let lost = 0
   a.on('notLeader', () => lost++)
-  proxy.block()
-  await sleep(300)
+  const suspended = new Promise<void>((resolve) => za.once('state', () => resolve()))
+  proxy.cut()
+  await suspended
+  t.equal(za.state, 'suspended')
   t.ok(a.hasLeadership(), 'still leading while suspended, inside the deadline')
-  proxy.heal()
   await waitFor(async () => za.state === 'reconnected', 5_000, 'reconnect')
   await sleep(SESSION_TIMEOUT_MS)
   t.ok(a.hasLeadership())
@@ -135,7 +137,8 @@ t.test("policy 'expired': the local deadline ends the term when the server stays
   const proxy = await CutProxy.start({ port: target.port(target.ids[0]!) })
   t.teardown(() => proxy.close())
   const za = await client(t, proxy.address)
-  const a = latch(t, za, path, { id: 'a', standDownOn: 'expired' })
+  // No serverTickTimeMs: the default (worst-case tick) deadline.
+  const a = latch(t, za, path, { id: 'a', standDownOn: 'expired', serverTickTimeMs: undefined })
   await a.start()
   await a.awaitLeadership()
   const lost = nextEvent(a, 'notLeader')

@@ -23,7 +23,7 @@ for (const trust of ['events', 'deadline'] as const) {
       await target.stop()
     })
     const ids = ['a', 'b']
-    for (const id of ids) processes.push(spawnCandidate({ connectString: target.connectString, path: '/teeth', id, fencePort: fence.port, sessionTimeoutMs: SESSION_TIMEOUT_MS, workIntervalMs: 10, trust }))
+    for (const id of ids) processes.push(spawnCandidate({ connectString: target.connectString, path: '/teeth', id, fencePort: fence.port, sessionTimeoutMs: SESSION_TIMEOUT_MS, workIntervalMs: 10, trust, serverTickTimeMs: 500 }))
     const leaderNow = () => fence.resource.history().findLast((r) => r.accepted)?.participant
     while (!leaderNow()) await sleep(50)
     for (let round = 0; round < 2; round++) {

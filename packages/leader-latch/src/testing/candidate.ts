@@ -17,6 +17,8 @@ export const candidateConfigSchema = z.strictObject({
   sessionTimeoutMs: z.number().int().min(1).default(4_000),
   workIntervalMs: z.number().int().min(1).default(50),
   naming: z.enum(['zoo', 'curator', 'kazoo']).default('zoo'),
+  /** the servers' tickTime, when known (see LeaderLatch's serverTickTimeMs) */
+  serverTickTimeMs: z.number().int().min(1).optional(),
   /**
    * 'deadline' (right): ask `latch.term` before each write. 'events' (wrong, to prove the
    * checks have teeth): trust a flag set by isLeader/notLeader, as naive code does.
@@ -71,7 +73,7 @@ export async function runCandidate(input: CandidateConfig): Promise<void> {
   const fence = new FenceLink(config.fencePort, config.id)
   const client = await createClient(config.connectString, { sessionTimeoutMs: config.sessionTimeoutMs })
   client.on('state', (state) => fence.event(`client ${state}`))
-  const latch = new LeaderLatch(client, config.path, { id: config.id, naming: config.naming })
+  const latch = new LeaderLatch(client, config.path, { id: config.id, naming: config.naming, serverTickTimeMs: config.serverTickTimeMs })
   latch.on('isLeader', (term) => fence.event('isLeader', term.epoch))
   latch.on('notLeader', (why, epoch) => fence.event('notLeader', epoch, why))
   latch.on('error', (error) => console.error(`${config.id}: ${String(error)}`))

@@ -61,7 +61,7 @@ export async function runInterop(t: Test, peer: Peer, rotations: number): Promis
   const fence = await FenceServer.start()
   const path = `/interop/${peer}`
   const fleet = new Fleet((id) => {
-    if (id.startsWith('zoo')) return spawnCandidate({ connectString: target.connectString, path, id, fencePort: fence.port, sessionTimeoutMs: SESSION_TIMEOUT_MS, workIntervalMs: WORK_INTERVAL_MS, naming })
+    if (id.startsWith('zoo')) return spawnCandidate({ connectString: target.connectString, path, id, fencePort: fence.port, sessionTimeoutMs: SESSION_TIMEOUT_MS, workIntervalMs: WORK_INTERVAL_MS, naming, serverTickTimeMs: 500 })
     const [command, ...args] = peerCommand
     const argv = [...args, target.connectString, path, id, String(fence.port), String(SESSION_TIMEOUT_MS), String(WORK_INTERVAL_MS)]
     return spawn(command!, argv, { stdio: ['ignore', 'inherit', 'inherit'] })
