@@ -1,5 +1,5 @@
-// What the member layer needs from consensus (@zoo/consensus's Member has exactly this shape).
-import type { PeerStatus, Received } from '@zoo/consensus'
+// What the pipeline and the leader need from consensus (@zoo/consensus's Member has this shape).
+import type { PeerStatus } from '@zoo/consensus'
 
 export interface Quorum {
   propose(payload: Uint8Array): Promise<bigint>
@@ -7,8 +7,4 @@ export interface Quorum {
   sendToLeader(payload: Uint8Array): void
   sendToMember(to: number, payload: Uint8Array): void
   status(): PeerStatus
-  on(event: 'status', listener: (status: PeerStatus) => void): unknown
-  on(event: 'received', listener: (received: Received) => void): unknown
-  on(event: 'error', listener: (error: Error) => void): unknown
-  close(): Promise<void>
 }

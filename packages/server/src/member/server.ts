@@ -54,6 +54,9 @@ export class ZooServer {
   /** Since when this member has been without a quorum (performance.now), for read-only mode. */
   private notServingSinceMs = performance.now()
   private readOnlyActive = false
+  /** The member's own timer: touches to the leader, expiry, idle connections, reaping. */
+  private readonly tickIntervalMs: number
+  private lastTickMs = 0
   private leadingSinceMs = 0
   private readonly log: Logger
   private readonly consensusId: number
@@ -65,6 +68,7 @@ export class ZooServer {
   ) {
     this.log = options.logger ?? jsonLogger({ base: { member: config.myid } })
     this.consensusId = config.myid === 0 ? 1 : config.myid
+    this.tickIntervalMs = Math.max(10, Math.floor(config.tickTimeMs / 2))
     const log = (message: string, fields?: Record<string, unknown>) => this.log('info', message, fields)
     this.leader = new LeaderIntake({
       myid: this.consensusId,
@@ -187,8 +191,8 @@ export class ZooServer {
     this.onStatus(this.member.status())
     await this.clientPort.listen()
     await this.admin?.listen()
-    const tickMs = Math.max(10, Math.floor(this.config.tickTimeMs / 2))
-    this.timer = setInterval(() => this.tick(), tickMs)
+    this.lastTickMs = performance.now()
+    this.timer = setInterval(() => this.tick(), this.tickIntervalMs)
     this.log('info', 'serving', { clientPort: this.clientPort.port, adminPort: this.admin?.port, voters, observers })
   }
 
@@ -215,8 +219,6 @@ export class ZooServer {
       sendToLeader: (payload) => member().sendToLeader(payload),
       sendToMember: (to, payload) => member().sendToMember(to, payload),
       status: () => member().status(),
-      on: () => undefined,
-      close: () => member().close(),
     }
   }
 
@@ -249,9 +251,16 @@ export class ZooServer {
   }
 
   private tick(): void {
+    const now = performance.now()
+    const stalledMs = now - this.lastTickMs - 2 * this.tickIntervalMs
+    this.lastTickMs = now
+    // Time this member did not run (a snapshot of a big tree, a pause) is no session's silence.
+    if (stalledMs > 0 && this.leader.isActive) {
+      this.leader.tracker.extendAll(stalledMs)
+      this.log('warn', 'event loop stalled; session deadlines extended', { stalledMs: Math.round(stalledMs) })
+    }
     this.maybeEnterReadOnly()
     const touched = this.pipeline.takeTouched()
-    const now = performance.now()
     this.pipeline.closeIdle(Date.now())
     if (this.leader.isActive) {
       for (const id of touched) this.leader.tracker.touch(id, now, this.consensusId)

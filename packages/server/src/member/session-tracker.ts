@@ -63,6 +63,15 @@ export class SessionTracker {
     return owner === undefined || owner === from
   }
 
+  /**
+   * This member did not run for `ms` (a long synchronous snapshot, a GC pause): it could not
+   * hear anyone meanwhile, so that time does not count against any session.
+   */
+  extendAll(ms: number): void {
+    if (ms <= 0) return
+    for (const s of this.sessions.values()) s.expiresAtMs += ms
+  }
+
   /** Sessions past their deadline, now marked closing (the caller proposes closeSession for each). */
   expire(nowMs: number): bigint[] {
     const expired: bigint[] = []

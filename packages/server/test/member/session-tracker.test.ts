@@ -36,3 +36,11 @@ t.test('session ids carry the server id in the top byte and count up', async (t)
   t.equal(b, a + 1n)
   t.throws(() => new SessionIdGenerator(256, 0))
 })
+
+t.test('a stall of the member itself does not count against sessions', async (t) => {
+  const tracker = new SessionTracker()
+  tracker.add(1n, 1000, 0, 1)
+  tracker.extendAll(5000)
+  t.same(tracker.expire(5500), [])
+  t.same(tracker.expire(6000), [1n])
+})
