@@ -169,14 +169,19 @@ export class ContenderQueue<K extends string = string> {
     await own?.leave()
   }
 
+  /**
+   * Creates the queue node and its missing ancestors in one round trip: the server applies one
+   * session's requests in order, so the ancestors' creates, sent in the same write, come first.
+   */
   private async ensureQueueNode(signal: AbortSignal | undefined): Promise<void> {
     const parent = this.path.slice(0, this.path.lastIndexOf('/'))
-    if (parent !== '') await this.client.mkdirp(parent, { signal, acl: this.acl })
-    try {
-      await this.client.create(this.path, null, { mode: this.parentMode, acl: this.acl, signal })
-    } catch (error) {
-      if (!isNodeExists(error)) throw error
-    }
+    const [ancestors, own] = await Promise.allSettled([
+      parent === '' ? Promise.resolve() : this.client.mkdirp(parent, { signal, acl: this.acl }),
+      this.client.create(this.path, null, { mode: this.parentMode, acl: this.acl, signal }),
+    ])
+    // An ancestor that could not be created is the cause; the queue node's NONODE only follows from it.
+    if (ancestors.status === 'rejected') throw ancestors.reason
+    if (own.status === 'rejected' && !isNodeExists(own.reason)) throw own.reason
   }
 
   private contender(path: string, czxid: bigint, ephemeralOwner: bigint): Contender<K> {
@@ -195,6 +200,12 @@ export class Contender<K extends string = string> {
   private left = false
   private readonly leaveController = new AbortController()
   private leaving: Promise<void> | undefined
+  /** a getData watch on our own node is set or on its way (see armOwnWatch) */
+  private ownWatchArmed = false
+  /** why our node is known to be gone, once it is */
+  private ownNodeLost: PlaceLostError | undefined
+  /** abort functions of the hold signals not aborted yet */
+  private readonly ownNodeListeners = new Set<(error: PlaceLostError) => void>()
 
   constructor(
     readonly queue: ContenderQueue<K>,
@@ -216,7 +227,11 @@ export class Contender<K extends string = string> {
   /** One look: does the rule say we hold now? Throws PlaceLostError when our node is gone. */
   async check(rule: Rule<K>, signal?: AbortSignal): Promise<Decision> {
     if (this.left) throw new PlaceLostError('left', this.path)
-    const ordered = await this.queue.ordered(signal)
+    const listing = this.queue.ordered(signal)
+    // The watch a hold signal needs rides in the same write as this read: no round trip of its own
+    // once we hold, and nothing queued ahead of the release's delete.
+    this.armOwnWatch()
+    const ordered = await listing
     // A new session cannot own this node, even while the server has not deleted it yet.
     if (this.client.sessionId !== this.sessionId) throw new PlaceLostError('expired', this.path)
     const index = ordered.findIndex((c) => c.name === this.name)
@@ -284,24 +299,41 @@ export class Contender<K extends string = string> {
     if (stop.aborted) onStop()
     else stop.addEventListener('abort', onStop, { once: true })
     if (this.client.sessionId !== this.sessionId) abort(new PlaceLostError('expired', this.path))
-    if (!controller.signal.aborted) this.watchOwnNode(abort, controller.signal)
+    if (this.ownNodeLost) abort(this.ownNodeLost)
+    if (!controller.signal.aborted) {
+      this.ownNodeListeners.add(abort)
+      controller.signal.addEventListener('abort', () => this.ownNodeListeners.delete(abort), { once: true })
+      this.armOwnWatch()
+    }
     return controller.signal
   }
 
-  private watchOwnNode(abort: (error: PlaceLostError) => void, done: AbortSignal): void {
-    const arm = () => {
-      if (done.aborted) return
-      this.client.getData(this.path, { watch }).catch((error: unknown) => {
-        if (isNoNode(error)) abort(new PlaceLostError('nodeDeleted', this.path))
-        // Connection loss or expiry: the session signal has fired already.
-      })
-    }
+  /**
+   * Keeps one data watch on our own node (getData: NONODE says at once that it is gone), shared
+   * by every hold signal taken. Armed by the first check(), pipelined with its read, or by
+   * holdSignal() if no check came first; armed again after a change of data or a failed arming
+   * (connection loss: the session signal covers that meanwhile).
+   */
+  private armOwnWatch(): void {
+    if (this.ownWatchArmed || this.ownNodeLost || this.left) return
+    this.ownWatchArmed = true
     const watch = (event: WatchEvent) => {
-      if (event.type === 'deleted') abort(new PlaceLostError(this.left ? 'left' : 'nodeDeleted', this.path))
-      else if (event.type === 'sessionExpired') abort(new PlaceLostError('expired', this.path))
-      else if (event.type === 'dataChanged') arm()
+      this.ownWatchArmed = false
+      if (event.type === 'deleted') this.ownNodeGone(new PlaceLostError(this.left ? 'left' : 'nodeDeleted', this.path))
+      else if (event.type === 'sessionExpired') this.ownNodeGone(new PlaceLostError('expired', this.path))
+      else if (event.type === 'dataChanged' && this.ownNodeListeners.size > 0) this.armOwnWatch()
     }
-    arm()
+    this.client.getData(this.path, { watch }).catch((error: unknown) => {
+      this.ownWatchArmed = false
+      if (isNoNode(error)) this.ownNodeGone(new PlaceLostError(this.left ? 'left' : 'nodeDeleted', this.path))
+    })
+  }
+
+  /** Our node is gone for good: every hold signal taken, and every later one, aborts with `error`. */
+  private ownNodeGone(error: PlaceLostError): void {
+    this.ownNodeLost ??= error
+    for (const abort of [...this.ownNodeListeners]) abort(this.ownNodeLost)
+    this.ownNodeListeners.clear()
   }
 
   /**

@@ -40,6 +40,35 @@ interface ReplyDrop {
   done: () => void
 }
 
+/** One frame that passed the proxy after the handshake: a request (opcode) or a reply/notification (err). */
+export type ProxiedFrame = { dir: 'request'; xid: number; opcode: number } | { dir: 'reply'; xid: number; err: number }
+
+/** Frames kept by one recording; a test that needs more is not a unit test. */
+const MAX_RECORDED_FRAMES = 10_000
+
+/** The opcodes of the recorded requests, in order, without pings and other control frames (xid <= 0). */
+export function requestOpcodes(frames: readonly ProxiedFrame[]): number[] {
+  return frames.flatMap((f) => (f.dir === 'request' && f.xid > 0 ? [f.opcode] : []))
+}
+
+/**
+ * Round trips in a recording: a request sent while none of the earlier ones is still unanswered
+ * starts one (the client had to wait for the server); requests sent before that are pipelined.
+ */
+export function roundTrips(frames: readonly ProxiedFrame[]): number {
+  const outstanding = new Set<number>()
+  let trips = 0
+  for (const frame of frames) {
+    if (frame.xid <= 0) continue
+    if (frame.dir === 'reply') outstanding.delete(frame.xid)
+    else {
+      if (outstanding.size === 0) trips++
+      outstanding.add(frame.xid)
+    }
+  }
+  return trips
+}
+
 /**
  * A ZooKeeper-frame-aware TCP proxy on 127.0.0.1. `cut()` resets every open connection;
  * `block()` also refuses new ones until `heal()`; `dropReplyOf()` lets the next matching request
@@ -52,6 +81,7 @@ export class CutProxy {
   private drop: ReplyDrop | undefined
   /** connections accepted so far */
   accepted = 0
+  private recording: ProxiedFrame[] | undefined
 
   private constructor(
     private readonly server: Server,
@@ -102,7 +132,10 @@ export class CutProxy {
     client.on('data', (chunk: Buffer) => {
       for (const frame of upstream.push(chunk)) {
         if (!sawConnectRequest) sawConnectRequest = true
-        else if (this.drop && dropXid === undefined && frame.length >= 12 && this.drop.opcodes.includes(frame.readInt32BE(8))) dropXid = frame.readInt32BE(4)
+        else {
+          this.note({ dir: 'request', xid: frame.readInt32BE(4), opcode: frame.readInt32BE(8) })
+          if (this.drop && dropXid === undefined && frame.length >= 12 && this.drop.opcodes.includes(frame.readInt32BE(8))) dropXid = frame.readInt32BE(4)
+        }
         server.write(frame)
       }
     })
@@ -116,10 +149,23 @@ export class CutProxy {
           server.destroy()
           drop?.done()
           return
-        }
+        } else this.note({ dir: 'reply', xid: frame.readInt32BE(4), err: frame.readInt32BE(16) })
         client.write(frame)
       }
     })
+  }
+
+  /**
+   * Starts keeping every frame that passes (after the handshakes), in the order the proxy saw
+   * them, in the returned array: for tests that count requests and round trips. Replaces an
+   * earlier recording.
+   */
+  startRecording(): ProxiedFrame[] {
+    return (this.recording = [])
+  }
+
+  private note(frame: ProxiedFrame): void {
+    if (this.recording && this.recording.length < MAX_RECORDED_FRAMES) this.recording.push(frame)
   }
 
   /** Resets every open connection (the client sees a connection loss). */

@@ -5,7 +5,7 @@ import { createClient, type ZooKeeperClient } from '@zoo/client'
 import { ContenderQueue, firstN, noneAheadOf } from '../src/contender-queue.js'
 import { curatorNaming, kazooNaming, zooNaming } from '../src/naming.js'
 import { PlaceLostError, RecipeTimeoutError } from '../src/signals.js'
-import { CutProxy, selectedEnsemble } from '../src/testing.js'
+import { CutProxy, requestOpcodes, roundTrips, selectedEnsemble } from '../src/testing.js'
 
 const ensemble = await selectedEnsemble()({ members: 1 })
 t.teardown(() => ensemble.stop())
@@ -148,4 +148,68 @@ t.test('czxid keeps growing when the queue node is deleted and re-created; the s
   t.ok(second.czxid > first.czxid, 'czxid is a fencing token across parents')
   t.equal(second.sequence, first.sequence, 'the sequence restarts with the parent: no fencing token')
   await second.leave()
+})
+
+/** Opcodes (packages/protocol constants) of the requests these tests count. */
+const OP = { delete: 2, getData: 4, create: 1, getChildren2: 12, create2: 15, createContainer: 19 } as const
+
+t.test('round trips: join, check and leave take one each; the own-node watch rides with the check', async (t) => {
+  const proxy = await CutProxy.start({ port: ensemble.port(ensemble.ids[0]!) })
+  t.teardown(() => proxy.close())
+  const viaProxy = await client(proxy.address)
+  await zk.mkdirp('/q/trips/lock')
+  const queue = new ContenderQueue(viaProxy, '/q/trips/lock', { naming: kazooNaming() })
+  const frames = proxy.startRecording()
+  const a = await queue.join('lock')
+  t.same(await a.check(firstN(1)), { holds: true })
+  const first = a.holdSignal()
+  const second = a.holdSignal()
+  await a.leave()
+  t.same(requestOpcodes(frames), [OP.create2, OP.getChildren2, OP.getData, OP.delete], 'one getData for the hold signals, none of its own after the check')
+  t.equal(roundTrips(frames), 3, 'create2 | getChildren2 + getData | delete')
+  t.equal((first.reason as PlaceLostError).reason, 'left')
+  t.equal((second.reason as PlaceLostError).reason, 'left')
+})
+
+t.test('the watch armed by a check serves hold signals taken later: deletion before or after', async (t) => {
+  const proxy = await CutProxy.start({ port: ensemble.port(ensemble.ids[0]!) })
+  t.teardown(() => proxy.close())
+  const viaProxy = await client(proxy.address)
+  const queue = new ContenderQueue(viaProxy, '/q/own-watch', { naming: zooNaming() })
+  const aborted = (signal: AbortSignal) => new Promise<PlaceLostError>((resolve) => (signal.aborted ? resolve(signal.reason) : signal.addEventListener('abort', () => resolve(signal.reason), { once: true })))
+
+  const a = await queue.join('lock')
+  await a.check(firstN(1))
+  const frames = proxy.startRecording()
+  const early = a.holdSignal()
+  const late = a.holdSignal()
+  t.same(requestOpcodes(frames), [], 'no request: the check armed the watch')
+  await viaProxy.setData(a.path, 'changed by someone')
+  t.notOk(early.aborted, 'a change of data is no loss')
+  await zk.delete(a.path)
+  t.equal((await aborted(early)).reason, 'nodeDeleted')
+  t.equal((await aborted(late)).reason, 'nodeDeleted')
+  t.equal((a.holdSignal().reason as PlaceLostError).reason, 'nodeDeleted', 'a signal taken after the deletion was seen is aborted already')
+  await a.leave()
+
+  const b = await queue.join('lock')
+  await b.check(firstN(1))
+  await zk.delete(b.path)
+  await t.rejects(b.check(firstN(1)), { name: 'PlaceLostError', reason: 'nodeDeleted' })
+  t.equal((await aborted(b.holdSignal())).reason, 'nodeDeleted', 'deleted between the check and the hold signal')
+  await b.leave()
+})
+
+t.test('a missing queue node and its ancestors are created in one round trip', async (t) => {
+  const proxy = await CutProxy.start({ port: ensemble.port(ensemble.ids[0]!) })
+  t.teardown(() => proxy.close())
+  const viaProxy = await client(proxy.address)
+  const path = `/q/fresh-${Date.now()}/a/b/lock`
+  const queue = new ContenderQueue(viaProxy, path, { naming: kazooNaming() })
+  const frames = proxy.startRecording()
+  const a = await queue.join('lock')
+  t.same(requestOpcodes(frames), [OP.create2, OP.create, OP.create, OP.create, OP.create, OP.createContainer, OP.create2])
+  t.equal(roundTrips(frames), 3, 'create2 (NONODE) | ancestors + container | create2')
+  t.equal(a.path.slice(0, a.path.lastIndexOf('/')), path)
+  await a.leave()
 })
