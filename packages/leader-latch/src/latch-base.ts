@@ -34,6 +34,14 @@ export abstract class LatchBase extends EventEmitter<LeadershipEvents> implement
     return this.leadership.term
   }
 
+  /**
+   * Until when (performance.now() ms) the current term surely lasts, if leading: what
+   * hasLeadership() compares with. Useful to bound an action that must finish as leader.
+   */
+  get deadlineMs(): number | undefined {
+    return this.leadership.holds() ? this.leadership.deadlineMs : undefined
+  }
+
   /** Calls `fn(signal, term)` each time this participant leads; see RunAsLeaderOptions. */
   runAsLeader(fn: LeaderFunction, options?: RunAsLeaderOptions): Promise<void> {
     return runAsLeader(this, fn, options)
