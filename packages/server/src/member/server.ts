@@ -16,6 +16,7 @@ import { jsonLogger } from '../log.js'
 import type { Logger } from '../log.js'
 import { ServerMetrics } from '../metrics.js'
 import { ClientPort } from '../net/client-port.js'
+import { OutstandingBudget } from '../net/connection.js'
 import type { Connection } from '../net/connection.js'
 import type { ServerMode, ServerStatus } from '../status.js'
 import { ZOOKEEPER_VERSION } from '../version.js'
@@ -117,6 +118,7 @@ export class ZooServer {
         minSessionTimeoutMs: config.minSessionTimeoutMs,
         maxSessionTimeoutMs: config.maxSessionTimeoutMs,
         handshakeTimeoutMs: 10_000,
+        budget: new OutstandingBudget(config.globalOutstandingLimit),
         onRejected: (address, reason) => {
           this.metrics.inc('connection_rejected')
           this.log('warn', 'connection refused', { address, reason })
@@ -421,6 +423,7 @@ export class ZooServer {
           max_proposal_size: this.leader.proposalSizes.max,
           last_proposal_size: this.leader.proposalSizes.last,
           snap_count: this.member?.stats.snapshotsTaken ?? 0,
+          ...this.learnerCounts(mode),
         },
         mode,
       ),
@@ -430,6 +433,17 @@ export class ZooServer {
       environment: environmentEntries(),
       readOnly: this.readOnlyActive,
     }
+  }
+
+  /** Leader: members whose link is up (consensus does not expose their sync phase). */
+  private learnerCounts(mode: ServerMode): Record<string, number> {
+    if (mode !== 'leader' || this.member === undefined) return {}
+    const member = this.member
+    const up = (ids: number[]) => ids.filter((id) => id !== this.consensusId && member.linkStats(id).connected).length
+    const { voters, observers } = this.topology()
+    const followers = up(voters)
+    const observing = up(observers)
+    return { learners: followers + observing, synced_followers: followers, synced_observers: observing }
   }
 
   private wallClockDeadline(monotonicMs: number | undefined): number | undefined {

@@ -8,6 +8,45 @@ import {
 import type { ConnectRequest, Request, RequestHeader } from '@zoo/protocol'
 import { fourLetterWordOf } from './four-letter.js'
 
+/**
+ * Requests read and not yet answered across every connection of the member (Apache's
+ * globalOutstandingLimit): at the limit every connection stops reading until replies drain.
+ */
+export class OutstandingBudget {
+  count = 0
+  private readonly throttled = new Set<Connection>()
+
+  constructor(readonly limit: number) {
+    if (!Number.isInteger(limit) || limit < 1) throw new RangeError(`globalOutstandingLimit ${limit}`)
+  }
+
+  get exhausted(): boolean {
+    return this.count >= this.limit
+  }
+
+  take(): void {
+    this.count++
+  }
+
+  /** `connection` paused for the budget: wake it when there is room. */
+  wait(connection: Connection): void {
+    this.throttled.add(connection)
+  }
+
+  give(n = 1): void {
+    if (this.count < n) throw new Error('outstanding budget below zero')
+    this.count -= n
+    if (this.exhausted || this.throttled.size === 0) return
+    const waiting = [...this.throttled]
+    this.throttled.clear()
+    for (const c of waiting) c.budgetFreed()
+  }
+
+  forget(connection: Connection): void {
+    this.throttled.delete(connection)
+  }
+}
+
 export interface ConnectionLimits {
   maxFrameBytes: number
   /** Requests read but not yet answered before this connection stops reading. */
@@ -18,6 +57,8 @@ export interface ConnectionLimits {
   maxSessionTimeoutMs: number
   /** A connection that has not sent its ConnectRequest by then is closed. */
   handshakeTimeoutMs: number
+  /** Shared by every connection of the member; none: no member-wide bound. */
+  budget?: OutstandingBudget
 }
 
 /** A request as the pipeline sees it; `request` is undefined for an opcode we do not know. */
@@ -86,6 +127,7 @@ export class Connection {
   /** Frames decoded while reading was paused: at most one socket chunk's worth. */
   private backlog: Buffer[] = []
   private paused = false
+  private corked = false
   private handshakeTimer: NodeJS.Timeout | undefined
   private closeReason: string | undefined
 
@@ -144,6 +186,7 @@ export class Connection {
     if (this.phase === 'closed') return
     if (this.outstanding <= 0) throw new Error('reply without an outstanding request')
     this.outstanding--
+    this.limits.budget?.give()
     this.write(frame)
     const now = Date.now()
     const latencyMs = Math.max(0, now - request.receivedAtMs)
@@ -166,6 +209,11 @@ export class Connection {
     if (this.phase === 'closed') return
     this.phase = 'closed'
     this.closeReason = reason
+    // Requests of a closed connection are never answered: their share of the budget comes back now.
+    if (this.limits.budget !== undefined) {
+      this.limits.budget.forget(this)
+      if (this.outstanding > 0) this.limits.budget.give(this.outstanding)
+    }
     clearTimeout(this.handshakeTimer)
     this.backlog = []
     if (options.flush === true) {
@@ -184,6 +232,15 @@ export class Connection {
 
   private write(frame: Buffer): void {
     this.stats.bytesSent += frame.length
+    // Replies of one turn of the event loop leave in one writev instead of one syscall each.
+    if (!this.corked) {
+      this.corked = true
+      this.socket.cork()
+      process.nextTick(() => {
+        this.corked = false
+        this.socket.uncork()
+      })
+    }
     this.socket.write(frame)
     if (this.socket.writableLength > this.limits.maxPendingWriteBytes) this.pause()
   }
@@ -227,6 +284,10 @@ export class Connection {
   private drainBacklog(): void {
     while (this.backlog.length > 0 && !this.paused && this.phase !== 'closed') {
       if (this.phase === 'connecting') return this.pause()
+      if (this.phase === 'open' && this.limits.budget?.exhausted === true) {
+        this.pause()
+        return this.limits.budget.wait(this)
+      }
       const frame = this.backlog.shift() as Buffer
       if (this.phase === 'handshake') this.onConnectFrame(frame)
       else this.onRequestFrame(frame)
@@ -265,8 +326,14 @@ export class Connection {
     }
     this.stats.received++
     this.outstanding++
+    this.limits.budget?.take()
     this.handler.request(this, { header, request, body: frame, receivedAtMs })
     if (this.outstanding >= this.limits.maxOutstandingRequests) this.pause()
+  }
+
+  /** The member-wide budget has room again. */
+  budgetFreed(): void {
+    this.maybeResume()
   }
 
   private pause(): void {
@@ -278,6 +345,7 @@ export class Connection {
   private maybeResume(): void {
     if (!this.paused || this.phase === 'closed' || this.phase === 'connecting') return
     if (this.outstanding >= this.limits.maxOutstandingRequests) return
+    if (this.limits.budget?.exhausted === true) return this.limits.budget.wait(this)
     if (this.socket.writableLength > this.limits.maxPendingWriteBytes) return
     this.paused = false
     this.drainBacklog()

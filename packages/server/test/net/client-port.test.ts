@@ -2,7 +2,7 @@ import t from 'tap'
 import type { Test } from 'tap'
 import { decodeConnectResponse, decodeReply, encodeConnectRequest, encodeReply, encodeRequest, OpCode, Xid, ErrorCode } from '@zoo/protocol'
 import { ClientPort } from '../../src/net/client-port.js'
-import { negotiateTimeoutMs } from '../../src/net/connection.js'
+import { negotiateTimeoutMs, OutstandingBudget } from '../../src/net/connection.js'
 import type { Connection, ConnectionHandler, IncomingRequest } from '../../src/net/connection.js'
 import { RawClient } from '../support/raw-client.js'
 
@@ -191,4 +191,28 @@ t.test('a connection that never sends its ConnectRequest is closed', async (t) =
   const c = await RawClient.connect(port.port)
   await c.waitClosed()
   t.match(closed, [/no ConnectRequest/])
+})
+
+t.test('the member-wide budget (globalOutstandingLimit) throttles every connection, and comes back on close', async (t) => {
+  const { handler, seen } = testHandler({ autoReply: false })
+  const budget = new OutstandingBudget(6)
+  const port = await start(t, handler, { budget })
+  const a = (await RawClient.session(port.port)).client
+  const b = (await RawClient.session(port.port)).client
+  a.send(Buffer.concat(Array.from({ length: 10 }, (_, i) => ping(i + 1))))
+  await new Promise((r) => setTimeout(r, 50))
+  b.send(Buffer.concat(Array.from({ length: 10 }, (_, i) => ping(i + 1))))
+  await new Promise((r) => setTimeout(r, 100))
+  t.equal(seen.length, 6, 'no more than the budget is taken in, whichever connection sent it')
+  t.equal(budget.count, 6)
+  a.destroy()
+  await new Promise((r) => setTimeout(r, 100))
+  t.ok(seen.length > 6, 'the closed connection gave its share back, the other one reads again')
+  for (const s of seen.splice(0)) answer(s)
+  for (let round = 0; round < 10; round++) {
+    for (const s of seen.splice(0)) answer(s)
+    await new Promise((r) => setTimeout(r, 20))
+  }
+  t.equal(budget.count, 0)
+  b.destroy()
 })
