@@ -16,7 +16,8 @@ export async function runServer(configFile: string): Promise<void> {
   }
   const logger = jsonLogger({ base: { member: resolved.config.myid } })
   for (const warning of resolved.warnings) logger('warn', warning)
-  const server = await ZooServer.start(resolved.config, { logger })
+  // Fail-stop: a member whose consensus stopped exits, so a supervisor can restart it on its data.
+  const server = await ZooServer.start(resolved.config, { logger, onFatal: () => process.exit(1) })
   let stopping = false
   const stop = (signal: string) => {
     if (stopping) return

@@ -236,7 +236,7 @@ export class Pipeline implements ConnectionHandler {
   private entryFor(session: LocalSession, incoming: IncomingRequest): PipelineEntry {
     const { xid, type } = incoming.header
     const request = incoming.request
-    const local = (run: () => Reply): PipelineEntry => ({ kind: 'local', xid, state: 'waiting', incoming, run })
+    const local = (run: () => Reply): PipelineEntry => ({ kind: 'local', xid, state: 'waiting', incoming, run: () => this.guarded(session, xid, type, run) })
     if (request === undefined) return local(() => errorReply(xid, type, ErrorCode.UNIMPLEMENTED, this.zxid()))
     switch (request.type) {
       case OpCode.ping:
@@ -261,6 +261,16 @@ export class Pipeline implements ConnectionHandler {
     if (isWriteRequest(request)) return { kind: 'write', xid, state: 'waiting', incoming, submit: () => this.forward(session, incoming, request) }
     if (isReadRequest(request)) return local(() => this.read(session, xid, request))
     return local(() => errorReply(xid, type, ErrorCode.UNIMPLEMENTED, this.zxid()))
+  }
+
+  /** A bug met while answering one request ends that connection, never the member. */
+  private guarded(session: LocalSession, xid: number, type: number, run: () => Reply): Reply {
+    try {
+      return run()
+    } catch (e) {
+      this.ctx.log('request failed unexpectedly; closing its connection', { session: session.id, xid, type, error: (e as Error).stack ?? String(e) })
+      return errorReply(xid, type, ErrorCode.MARSHALLINGERROR, this.zxid(), true)
+    }
   }
 
   private zxid(): bigint {
@@ -352,7 +362,7 @@ export class Pipeline implements ConnectionHandler {
       if (session.queue.hasWriteInFlight(txn.cxid)) session.connection.close(`txn for cxid ${txn.cxid} applied out of the session's order`)
       return
     }
-    const reply = writeReply(entry.xid, entry.incoming.header.type, result)
+    const reply = this.guarded(session, entry.xid, entry.incoming.header.type, () => writeReply(entry.xid, entry.incoming.header.type, result))
     session.queue.complete(entry, result.err === ErrorCode.SESSIONMOVED ? { ...reply, close: true } : reply)
   }
 }

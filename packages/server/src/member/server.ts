@@ -32,6 +32,8 @@ export interface ZooServerOptions {
   logger?: Logger
   /** How often the leader looks for empty containers and expired TTL nodes (Apache: 60 s). */
   containerCheckIntervalMs?: number
+  /** Consensus stopped on an error (a write that did not become durable, a broken invariant). Default: stop. */
+  onFatal?: (error: Error) => void
   /** `super:<base64 sha1>` digest whose password makes a session super (zookeeper.DigestAuthenticationProvider.superDigest). */
   superDigest?: string
 }
@@ -187,8 +189,10 @@ export class ZooServer {
     this.member.on('status', (status) => this.onStatus(status))
     this.member.on('received', (received) => this.onChannel(received))
     this.member.on('error', (error) => {
-      this.log('error', 'consensus member stopped', { error: error.message })
+      this.log('error', 'consensus member stopped', { error: error.stack ?? error.message })
       this.pipeline.closeAll('member stopped')
+      if (this.options.onFatal !== undefined) this.options.onFatal(error)
+      else void this.stop()
     })
     this.onStatus(this.member.status())
     await this.clientPort.listen()
