@@ -6,7 +6,7 @@
 // checked by the simulation's stable phase.
 import type { Entry } from '../core/types.js'
 import type { AppState } from './app.js'
-import { formatZxid } from '../core/zxid.js'
+import { epochOf, formatZxid } from '../core/zxid.js'
 import { decodeAppSnapshot, emptyApp, hashStep } from './app.js'
 
 export type ViolationKind = 'safety' | 'liveness' | 'invariant'
@@ -69,13 +69,20 @@ export class Checker {
     }
   }
 
+  /**
+   * A leader just established `epoch` with this history: it must hold every txn committed in an
+   * earlier epoch. (Txns of later epochs may already be committed: a leader whose NEWLEADER
+   * acknowledgements were delayed can establish after the next epoch did; the quorum that
+   * acknowledged it holds its history, so every later epoch starts from it, and it cannot
+   * commit anything of its own since that quorum has moved on.)
+   */
   established(id: number, epoch: number, snapshot: Uint8Array | undefined, entryAt: (zxid: bigint) => Entry | undefined): void {
     const prior = this.leaderOfEpoch.get(epoch)
     if (prior !== undefined && prior !== id) this.fail('safety', `two leaders in epoch ${epoch}: ${prior} and ${id}`)
     this.leaderOfEpoch.set(epoch, id)
     const base = snapshot === undefined ? emptyApp() : decodeAppSnapshot(snapshot)
     this.restored(id, base, 'leads from')
-    for (let i = base.count; i < this.zxids.length; i++) {
+    for (let i = base.count; i < this.zxids.length && epochOf(this.zxids[i]!) < epoch; i++) {
       const e = entryAt(this.zxids[i]!)
       if (e === undefined || !equalBytes(e.payload, this.payloads[i]!)) {
         this.fail('safety', `leader ${id} of epoch ${epoch} lacks committed ${show({ zxid: this.zxids[i]!, payload: this.payloads[i]! })} (position ${i + 1})`)
