@@ -39,6 +39,20 @@ t.test('cluster up prints the connection string; status shows one leader', async
   t.match(text.stdout, /member 1 .* port \d+ .* (leader|follower)/)
 })
 
+t.test('each member\'s admin port answers /status, /metrics and /commands', async (t) => {
+  const roles = []
+  for (let k = 0; k < 3; k++) {
+    const admin = `http://127.0.0.1:${base + 300 + k}`
+    const status = (await (await fetch(`${admin}/status`)).json()) as { role: string; serving: boolean; myid: number }
+    t.equal(status.myid, k + 1)
+    t.equal(status.serving, true)
+    roles.push(status.role)
+    t.match(await (await fetch(`${admin}/metrics`)).text(), /^znode_count \d+$/m)
+    t.match(await (await fetch(`${admin}/commands/monitor`)).json(), { command: 'monitor', error: null, server_state: status.role })
+  }
+  t.same(roles.sort(), ['follower', 'follower', 'leader'])
+})
+
 t.test('kazoo: CRUD, children, watches, multi, Lock, Election, Counter', async (t) => {
   const result = await run('/usr/bin/python3', [join(fixtures, 'kazoo-suite.py'), connectString], { timeoutMs: 60_000 })
   t.equal(result.code, 0, result.stderr)
