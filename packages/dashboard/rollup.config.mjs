@@ -31,10 +31,10 @@ const page = {
       'uPlot.min.css': require.resolve('uplot/dist/uPlot.min.css'),
     }),
   ],
-  output: { dir: join(root, 'dist/public'), format: 'es', entryFileNames: 'app.js', sourcemap: true },
+  output: { dir: process.env.ZOO_DASHBOARD_PAGE_OUT ?? join(root, 'dist/public'), format: 'es', entryFileNames: 'app.js', sourcemap: true },
 }
 
-// ZOO_DASHBOARD_BUILD=page builds only the page (the browser tests do, when it is stale).
+// ZOO_DASHBOARD_BUILD=page builds only the page (the browser tests do, into ZOO_DASHBOARD_PAGE_OUT, when dist is stale).
 const server = packageConfig(import.meta.url, {
   entries: { index: 'src/index.ts', bin: 'src/bin.ts' },
   banner: (chunk) => (chunk.name === 'bin' ? '#!/usr/bin/env node' : ''),

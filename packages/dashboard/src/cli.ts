@@ -16,6 +16,7 @@ export const USAGE = `usage: zoo-dashboard --connect host:port[,host:port...] [o
   --admin <list>           per-member AdminServer ports: 127.0.0.1:2181=8081,127.0.0.1:2182=8082
   --interval-ms <n>        how often members are asked (default 1000)
   --history-minutes <n>    chart history kept (default 10)
+  --session-timeout-ms <n> the console's ZooKeeper session timeout (default 15000)
   -h, --help               this text
 `
 
@@ -56,6 +57,7 @@ export function parseCommandLine(argv: readonly string[]): DashboardOptions | un
       admin: { type: 'string' },
       'interval-ms': { type: 'string' },
       'history-minutes': { type: 'string' },
+      'session-timeout-ms': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   })
@@ -70,6 +72,7 @@ export function parseCommandLine(argv: readonly string[]): DashboardOptions | un
     adminPorts: parseAdminPorts(values.admin),
     intervalMs: integer('interval-ms', values['interval-ms']),
     historyMinutes: integer('history-minutes', values['history-minutes']),
+    sessionTimeoutMs: integer('session-timeout-ms', values['session-timeout-ms']),
   }
   return Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)) as DashboardOptions
 }

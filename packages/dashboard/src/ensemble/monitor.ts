@@ -136,7 +136,9 @@ export class EnsembleMonitor extends EventEmitter<MonitorEvents> {
 
   private async poll(plan: MemberPlan, state: MemberState): Promise<void> {
     const every = this.options.identityEveryPolls ?? 10
-    const askIdentity = plan.id === undefined ? state.polls % 3 === 0 : state.polls % every === 0
+    // Unknown ids are asked for on the first polls (an AdminServer may start after the client
+    // port), then as rarely as known ones: a member that never tells costs little.
+    const askIdentity = (plan.id === undefined && state.polls < 5) || state.polls % every === 0
     const target = { client: plan.client, adminUrl: this.options.adminUrl(plan) }
     // Nothing to ask: a configured member with neither a client address nor an AdminServer.
     if (target.client === undefined && target.adminUrl === undefined) return

@@ -115,31 +115,32 @@ export function buildRoutes(deps: RouteDeps): Map<string, Handler> {
 function addWriteRoutes(routes: Map<string, Handler>, deps: RouteDeps, bounded: (h: Handler) => Handler, call: () => CallOptions): void {
   const token = deps.token
   if (token === undefined) throw new Error('assertion failed: writes are on but there is no token')
-  const write = (run: (zk: ZooKeeperClient, body: unknown) => Promise<unknown>): Handler =>
+  /** The token first, then the body, then ZooKeeper: a bad request is refused before any session is needed. */
+  const write = (run: (raw: unknown, zk: () => ZooKeeperClient) => Promise<unknown>): Handler =>
     bounded(async ({ request, response }) => {
       if (!tokenMatches(request, token)) throw new HttpError(401, { error: 'unauthorized', message: `writes need the token printed at start, in the ${TOKEN_HEADER} header` })
       const body = await readJsonBody(request, MAX_BODY_BYTES)
-      sendJson(response, 200, await run(deps.session.get(), body))
+      sendJson(response, 200, await run(body, () => deps.session.get()))
     })
   routes.set(
     'POST /api/create',
-    write(async (zk, raw) => {
+    write(async (raw, zk) => {
       const body = parseWith(createBody, raw)
-      return createNode(zk, { path: body.path, data: bytesOf(body.data, body.encoding), mode: body.mode }, call())
+      return createNode(zk(), { path: body.path, data: bytesOf(body.data, body.encoding), mode: body.mode }, call())
     }),
   )
   routes.set(
     'POST /api/set',
-    write(async (zk, raw) => {
+    write(async (raw, zk) => {
       const body = parseWith(setBody, raw)
-      return setNode(zk, { path: body.path, data: bytesOf(body.data, body.encoding), version: body.version }, call())
+      return setNode(zk(), { path: body.path, data: bytesOf(body.data, body.encoding), version: body.version }, call())
     }),
   )
   routes.set(
     'POST /api/delete',
-    write(async (zk, raw) => {
+    write(async (raw, zk) => {
       const body = parseWith(deleteBody, raw)
-      return deleteNode(zk, body, call())
+      return deleteNode(zk(), body, call())
     }),
   )
 }

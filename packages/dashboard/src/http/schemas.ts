@@ -56,8 +56,11 @@ export const deleteBody = z.strictObject({ path, version })
 /** The first problem of a failed parse: which field, and what is wrong with it. */
 export function firstIssue(error: z.ZodError): { field: string; message: string } {
   const issue = error.issues[0]
-  const field = issue && issue.path.length > 0 ? issue.path.join('.') : '(body)'
-  return { field, message: issue ? `${field}: ${issue.message}` : 'invalid request' }
+  if (!issue) return { field: '(body)', message: 'invalid request' }
+  // An unknown key is the field to name, though the issue sits on the object holding it.
+  const at = issue.code === 'unrecognized_keys' ? [...issue.path, issue.keys[0]!] : issue.path
+  const field = at.length > 0 ? at.join('.') : '(body)'
+  return { field, message: `${field}: ${issue.message}` }
 }
 
 /** The bytes a body's `data` stands for; undefined when base64 is malformed. */

@@ -70,7 +70,10 @@ export function EditPanel(props: Props) {
           <textarea rows={6} value={editing.text} onInput={(e) => setEditing({ ...editing, text: (e.target as HTMLTextAreaElement).value })} data-testid="edit-text" />
           {stat.version !== editing.baseVersion && (
             <div class="warning small" data-testid="stale-warning">
-              The node changed since you started editing (you edit version {editing.baseVersion}, it is now version {stat.version}). Saving will be refused.
+              The node changed since you started editing (you edit version {editing.baseVersion}, it is now version {stat.version}). Saving will be refused.{' '}
+              <button onClick={() => setEditing({ ...editing, baseVersion: stat.version })} data-testid="rebase-button">
+                Keep my text, edit version {stat.version}
+              </button>
             </div>
           )}
           <div class="buttons">

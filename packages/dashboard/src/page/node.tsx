@@ -49,6 +49,11 @@ export function NodePanel(props: { path: string; info: InfoView | undefined; onS
       failure: (data: { message: string }) => setNotice({ kind: 'error', text: data.message }),
     })
   }, [path, liveOn])
+  const childVersion = live?.stat?.cversion
+  useEffect(() => {
+    // The live view saw children come or go: the tree's listing of this path follows.
+    if (childVersion !== undefined && live?.cause !== 'initial') props.onChildrenChanged()
+  }, [childVersion])
   const deleted = live !== undefined && !live.exists
   return (
     <div class="panel node-panel" data-testid="node-panel">

@@ -28,10 +28,10 @@ function useTree(selected: string) {
   const [listings, setListings] = useState<Record<string, Listing>>({})
   const update = (path: string, change: Partial<Listing>) =>
     setListings((all) => ({ ...all, [path]: { ...(all[path] ?? { children: [], total: 0, filter: '', loading: false, error: undefined }), ...change } }))
-  const load = async (path: string, offset: number, filter: string) => {
+  const load = async (path: string, offset: number, filter: string, limit = PAGE_SIZE) => {
     update(path, { loading: true, error: undefined, filter })
     try {
-      const page = await getJson<ChildrenPage>('/api/children', { path, offset, limit: PAGE_SIZE, ...(filter ? { filter } : {}) })
+      const page = await getJson<ChildrenPage>('/api/children', { path, offset, limit, ...(filter ? { filter } : {}) })
       setListings((all) => {
         const before = offset === 0 ? [] : (all[path]?.children ?? [])
         return { ...all, [path]: { children: [...before, ...page.children], total: page.total, filter, loading: false, error: undefined } }
@@ -45,6 +45,8 @@ function useTree(selected: string) {
   }, [expanded])
   useEffect(() => {
     setExpanded((current) => new Set([...current, ...lineage(selected)]))
+    // Listings loaded earlier may be stale by now: selecting a path reloads its lineage.
+    for (const path of lineage(selected)) if (listings[path]) refresh(path)
   }, [selected])
   const toggle = (path: string) =>
     setExpanded((current) => {
@@ -53,7 +55,11 @@ function useTree(selected: string) {
       else next.add(path)
       return next
     })
-  const refresh = (path: string) => void load(path, 0, listings[path]?.filter ?? '')
+  /** Reloads the first page (or as many as were shown, up to the API's limit). */
+  const refresh = (path: string) => {
+    const shown = listings[path]
+    void load(path, 0, shown?.filter ?? '', Math.min(500, Math.max(PAGE_SIZE, shown?.children.length ?? 0)))
+  }
   return { expanded, listings, toggle, load, refresh }
 }
 
@@ -69,6 +75,9 @@ export function TreeView({ path, info, onSelect }: { path: string; info: InfoVie
         <form class="goto" onSubmit={(e) => (e.preventDefault(), goto.startsWith('/') && onSelect(goto))}>
           <input value={goto} onInput={(e) => setGoto((e.target as HTMLInputElement).value)} aria-label="path" data-testid="goto-input" />
           <button type="submit">Go</button>
+          <button type="button" title="reload the expanded levels" onClick={() => tree.expanded.forEach((p) => tree.refresh(p))} data-testid="tree-refresh">
+            ↻
+          </button>
         </form>
         <ul class="tree" data-testid="tree">
           <TreeItem path="/" name="/" child={undefined} selected={path} tree={tree} onSelect={onSelect} />
