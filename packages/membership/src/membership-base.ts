@@ -7,7 +7,8 @@
  * re-registration always writes the latest data, never the data it started with.
  */
 import { EventEmitter } from 'node:events'
-import { MembershipEndedError, RegistrationLostError, type LostReason } from './errors.js'
+import { deadlineSignal, whenAborted } from '@zoo/recipe-core'
+import { MemberIdConflictError, MembershipEndedError, RegistrationLostError, type LostReason } from './errors.js'
 import { Wakeup, deferred, type Deferred } from './wakeup.js'
 
 export interface RegistrationInfo {
@@ -46,6 +47,9 @@ export interface Desired<In> {
 }
 
 const NEVER = new AbortController().signal
+
+/** What a loop step asks for next: another step, sleep until woken, or sleep at most this many ms. */
+export type Step = 'again' | 'idle' | number
 
 export abstract class MembershipBase<In = unknown> extends EventEmitter<MembershipEvents> {
   protected desired: Desired<In>
@@ -145,6 +149,27 @@ export abstract class MembershipBase<In = unknown> extends EventEmitter<Membersh
 
   // ------------------------------------------------------------------ for the backends
 
+  /** One move towards the desired state. */
+  protected abstract step(): Promise<Step>
+  /** What a failed step means: the next step, when (`attempt` counts failures in a row from 0). */
+  protected abstract recover(error: unknown, attempt: number): Step
+
+  /** The reconcile loop: until the membership ends, step, and sleep when there is nothing to do. */
+  protected async run(): Promise<void> {
+    let attempt = 0
+    while (this.endReason === undefined) {
+      let next: Step
+      try {
+        next = await this.step()
+        attempt = 0
+      } catch (error) {
+        next = this.recover(error, attempt++)
+      }
+      if (next === 'idle') await this.wakeup.wait()
+      else if (typeof next === 'number') await this.wakeup.wait(next)
+    }
+  }
+
   /** A registration began, holding `appliedVersion` of the data. */
   protected beginTerm(info: RegistrationInfo, appliedVersion: number): void {
     if (this.term) throw new Error('assertion failed: a registration began while another is current')
@@ -214,4 +239,41 @@ export abstract class MembershipBase<In = unknown> extends EventEmitter<Membersh
     if (this.listenerCount('error') > 0) this.emit('error', error)
     else process.emitWarning(error instanceof Error ? error : new Error(String(error)), { code: 'ZOO_MEMBERSHIP' })
   }
+}
+
+/**
+ * join(): create the membership, wait for its first registration (bounded by the caller's
+ * signal and timeout); on any failure leave, so nothing of ours stays listed, and rethrow.
+ */
+export async function firstRegistration<M extends { started: Promise<void>; leave(): Promise<void> }>(
+  options: { signal?: AbortSignal; timeoutMs?: number },
+  what: string,
+  create: () => M,
+): Promise<M> {
+  const { signal, dispose } = deadlineSignal(options, what)
+  const membership = create()
+  const aborted = signal ? whenAborted(signal) : undefined
+  try {
+    await (aborted ? Promise.race([membership.started, aborted.promise.then((reason) => Promise.reject(reason))]) : membership.started)
+    return membership
+  } catch (error) {
+    await membership.leave()
+    throw error
+  } finally {
+    aborted?.dispose()
+    dispose()
+  }
+}
+
+/** Ids joined through this process, per connection object and key: one registration per id. */
+const joined = new WeakMap<object, Set<string>>()
+
+/** Claims `key` on `connection` for one membership; returns the release. */
+export function reserveId(connection: object, key: string, id: string): () => void {
+  let keys = joined.get(connection)
+  if (!keys) joined.set(connection, (keys = new Set()))
+  if (keys.has(key)) throw new MemberIdConflictError(id, key, 'a membership of this process on the same connection')
+  keys.add(key)
+  const claimed = keys
+  return () => void claimed.delete(key)
 }

@@ -4,11 +4,11 @@
  */
 import { posix } from 'node:path'
 import { isNodeExists, validatePath, type ACL, type ZooKeeperClient } from '@zoo/client'
-import { deadlineSignal, whenAborted } from '@zoo/recipe-core'
 import * as z from 'zod'
 import type { Codec } from '../codec.js'
 import { curatorInstanceOptionsSchema, type CuratorInstanceOptions } from '../curator.js'
-import { MemberIdConflictError, parseOptions } from '../errors.js'
+import { parseOptions } from '../errors.js'
+import { firstRegistration, reserveId } from '../membership-base.js'
 import { layoutFor, type EncodeContext, type Layout } from '../layouts.js'
 import { type GroupSnapshot } from '../snapshot.js'
 import { assertSchema, checkOwnData } from '../validate.js'
@@ -47,8 +47,6 @@ export interface MembersOptions {
   signal?: AbortSignal
 }
 
-/** Ids joined through this process, per client and group path: one registration per id. */
-const joined = new WeakMap<ZooKeeperClient, Set<string>>()
 
 export class Group<S extends z.ZodType> {
   readonly layout: Layout
@@ -83,32 +81,21 @@ export class Group<S extends z.ZodType> {
       joinedAtMs: Date.now(),
       instance: options.instance === undefined ? undefined : parseOptions(curatorInstanceOptionsSchema, options.instance, 'instance fields'),
     }
-    const { signal, dispose } = deadlineSignal(options, `joining ${this.path} as ${id}`)
-    const release = this.reserve(path, id)
-    const membership = new Membership<z.input<S>>({
-      zk: this.zk,
-      id,
-      path,
-      data,
-      encode: (value) => this.layout.encode(value, context),
-      check: (value) => checkOwnData(this.schema, id, value),
-      ensureParent: () => this.ensureParent(),
-      acl: this.options.acl,
-      onIdConflict: options.onIdConflict ?? this.options.onIdConflict,
-      onEnd: release,
+    return firstRegistration(options, `joining ${this.path} as ${id}`, () => {
+      const release = this.reserve(path, id)
+      return new Membership<z.input<S>>({
+        zk: this.zk,
+        id,
+        path,
+        data,
+        encode: (value) => this.layout.encode(value, context),
+        check: (value) => checkOwnData(this.schema, id, value),
+        ensureParent: () => this.ensureParent(),
+        acl: this.options.acl,
+        onIdConflict: options.onIdConflict ?? this.options.onIdConflict,
+        onEnd: release,
+      })
     })
-    const aborted = signal ? whenAborted(signal) : undefined
-    try {
-      await (aborted ? Promise.race([membership.started, aborted.promise.then((reason) => Promise.reject(reason))]) : membership.started)
-      return membership
-    } catch (error) {
-      // Aborted, timed out, or refused: nothing of ours may stay listed.
-      await membership.leave()
-      throw error
-    } finally {
-      aborted?.dispose()
-      dispose()
-    }
   }
 
   /** The members listed now, typed; those whose data fails to decode or validate are in `invalid`. */
@@ -128,11 +115,7 @@ export class Group<S extends z.ZodType> {
   }
 
   private reserve(path: string, id: string): () => void {
-    let paths = joined.get(this.zk)
-    if (!paths) joined.set(this.zk, (paths = new Set()))
-    if (paths.has(path)) throw new MemberIdConflictError(id, path, 'a membership of this process on the same client')
-    paths.add(path)
-    return () => paths.delete(path)
+    return reserveId(this.zk, path, id)
   }
 
   private async ensureParent(): Promise<void> {

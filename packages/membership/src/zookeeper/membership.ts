@@ -15,9 +15,9 @@
  */
 import { ErrorCode, isConnectionLoss, isKeeperError, isNoNode, isNodeExists, isSessionExpired, type ACL, type ClientState, type Stat, type ZooKeeperClient } from '@zoo/client'
 import { MemberIdConflictError } from '../errors.js'
-import { MembershipBase } from '../membership-base.js'
+import { MembershipBase, type Step } from '../membership-base.js'
 import { backoffMs } from '../reread.js'
-import { onClientState } from './client-states.js'
+import { listen } from '../fan-out.js'
 
 const LIVE: ReadonlySet<ClientState> = new Set(['connected', 'reconnected'])
 /** our sessions remembered as "might have left a node behind" */
@@ -52,8 +52,6 @@ interface Term {
   watchArmed: boolean
 }
 
-type Step = 'again' | 'idle' | number
-
 export class Membership<In = unknown> extends MembershipBase<In> {
   readonly path: string
   private readonly zk: ZooKeeperClient
@@ -69,7 +67,7 @@ export class Membership<In = unknown> extends MembershipBase<In> {
     super(setup.id, setup.data, setup.encode, setup.check)
     this.zk = setup.zk
     this.path = setup.path
-    this.stopListening = onClientState(this.zk, this.onState)
+    this.stopListening = listen(this.zk, 'state', (state) => this.onState(state as ClientState))
     this.loop = this.run()
   }
 
@@ -107,22 +105,7 @@ export class Membership<In = unknown> extends MembershipBase<In> {
 
   // ------------------------------------------------------------------ the loop
 
-  private async run(): Promise<void> {
-    let attempt = 0
-    while (this.endReason === undefined) {
-      let next: Step
-      try {
-        next = await this.step()
-        attempt = 0
-      } catch (error) {
-        next = this.recover(error, attempt++)
-      }
-      if (next === 'idle') await this.wakeup.wait()
-      else if (typeof next === 'number') await this.wakeup.wait(next)
-    }
-  }
-
-  private async step(): Promise<Step> {
+  protected async step(): Promise<Step> {
     const state = this.zk.state
     if (state === 'closed' || state === 'authFailed') {
       this.end('closed')
@@ -146,7 +129,7 @@ export class Membership<In = unknown> extends MembershipBase<In> {
   }
 
   /** What a failed step means: wait for the connection, retry later, or give up. */
-  private recover(error: unknown, attempt: number): Step {
+  protected recover(error: unknown, attempt: number): Step {
     if (this.endReason !== undefined) return 'again'
     if (error instanceof MemberIdConflictError) {
       this.end('conflict', error)

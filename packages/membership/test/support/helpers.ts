@@ -1,5 +1,5 @@
 /** Small helpers shared by the integration suites. */
-import { once, type EventEmitter } from 'node:events'
+import type { EventEmitter } from 'node:events'
 import type { Test } from 'tap'
 import { createClient, type ClientOptions, type ZooKeeperClient } from '@zoo/client'
 import type { GroupSnapshot, GroupUpdate } from '../../src/index.js'
@@ -37,9 +37,22 @@ export async function pullUntil<T>(
   }
 }
 
-/** Resolves with the event's arguments, or rejects after timeoutMs. */
-export async function nextEvent<A extends unknown[]>(emitter: EventEmitter, name: string, timeoutMs = 10_000): Promise<A> {
-  return (await once(emitter, name, { signal: AbortSignal.timeout(timeoutMs) })) as A
+/**
+ * Resolves with the event's arguments, or rejects after timeoutMs. Unlike events.once it does
+ * not listen for `error`: a membership reports retried failures there, which are no verdict.
+ */
+export function nextEvent<A extends unknown[]>(emitter: EventEmitter, name: string, timeoutMs = 10_000): Promise<A> {
+  return new Promise((resolve, reject) => {
+    const listener = (...args: unknown[]) => {
+      clearTimeout(timer)
+      resolve(args as A)
+    }
+    const timer = setTimeout(() => {
+      emitter.off(name, listener)
+      reject(new Error(`no ${name} event within ${timeoutMs} ms`))
+    }, timeoutMs)
+    emitter.once(name, listener)
+  })
 }
 
 export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms))
