@@ -421,8 +421,8 @@ export class Simulation {
     const now = n.peer!.status()
     if (s.role === 'leading' && s.serving && now.role === 'leading' && now.serving && now.epoch === s.epoch) {
       this.stats.leadersEstablished++
-      const h = n.peer!.history
-      this.checker.established(n.id, s.epoch, h.snapshot?.data, (z) => h.get(z))
+      const p = n.peer!
+      this.checker.established(n.id, s.epoch, p.snapshot?.data, (z) => p.loggedEntry(z))
     }
   }
 
