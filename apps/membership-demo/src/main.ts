@@ -1,0 +1,11 @@
+import { parseArgs } from 'node:util'
+import { runDemo } from './demo.js'
+
+const { values } = parseArgs({
+  options: {
+    workers: { type: 'string', default: '5' },
+    'session-timeout': { type: 'string', default: '4000' },
+  },
+})
+const result = await runDemo((line) => console.log(line), { workers: Number(values.workers), sessionTimeoutMs: Number(values['session-timeout']) })
+process.exitCode = result.killedGoneMs <= result.sessionTimeoutMs + 2_000 && result.pausedGoneMs <= result.sessionTimeoutMs + 2_000 ? 0 : 1
