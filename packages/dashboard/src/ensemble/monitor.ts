@@ -238,8 +238,12 @@ export function lagBehind(row: MemberView, leader: MemberView | undefined): Pick
   if (row === leader) return { lagTxns: 0, lagNote: null }
   const mine = BigInt(row.zxid)
   const theirs = BigInt(leader.zxid)
-  if (mine >> HALF_EPOCH !== theirs >> HALF_EPOCH) {
-    return mine < theirs ? { lagTxns: null, lagNote: 'an earlier epoch than the leader' } : { lagTxns: null, lagNote: 'a later epoch than the leader' }
+  if (mine >> HALF_EPOCH > theirs >> HALF_EPOCH) return { lagTxns: null, lagNote: 'a later epoch than the leader' }
+  if (mine >> HALF_EPOCH < theirs >> HALF_EPOCH) {
+    // A member synced with the new leader keeps its last zxid of the old epoch until a txn of
+    // the new epoch commits; it misses (at least) every txn of the new epoch so far.
+    const newEpochTxns = Number(theirs & LOW_32)
+    return { lagTxns: newEpochTxns, lagNote: newEpochTxns === 0 ? null : 'at least: its last txn is of an earlier epoch' }
   }
   // Members are polled a moment apart: a follower may look ahead of the leader's last reading.
   const behind = (theirs & LOW_32) - (mine & LOW_32)

@@ -19,8 +19,9 @@ const dash = '–'
 const num = (v: number | null, digits = 0) => (v === null ? dash : v.toLocaleString('en-US', { maximumFractionDigits: digits }))
 
 function lag(member: MemberView): string {
-  if (member.lagTxns !== null) return member.lagTxns === 0 ? 'in sync' : `${num(member.lagTxns)} txns`
-  return member.lagNote ?? dash
+  if (member.lagTxns === null) return member.lagNote ?? dash
+  const text = member.lagTxns === 0 ? 'in sync' : `${num(member.lagTxns)} txns`
+  return member.lagNote === null ? text : `${text} (${member.lagNote})`
 }
 
 function latency(member: MemberView): string {

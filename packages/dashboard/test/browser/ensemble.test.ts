@@ -196,6 +196,24 @@ t.test('the console in Chromium', async (t) => {
         })
       }
 
+      await t.test('a member that takes connections but answers nothing (SIGSTOP) is up, role unknown', async (t) => {
+        await page.getByTestId('tab-ensemble').click()
+        await rowsSettle(page, 'a settled ensemble', 20_000, oneLeaderOfThree)
+        const leader = await leaderOf(ensemble)
+        const follower = ensemble.ids.find((id) => id !== leader)!
+        ensemble.pause(follower)
+        try {
+          await rowsSettle(page, `member ${follower} up, role unknown`, 5_000, (r) => r.some((x) => x.id === String(follower) && x.role === 'unknown'))
+          const row = page.locator(`[data-testid=member-row][data-id="${follower}"]`)
+          t.match(await row.getByTestId('role').textContent(), 'up, role unknown')
+          t.match(await row.textContent(), /accepts connections but answers nothing/)
+          t.equal((await rows(page)).filter((x) => x.role === 'leader').length, 1, 'the others unaffected')
+        } finally {
+          ensemble.resume(follower)
+        }
+        await rowsSettle(page, `member ${follower} back`, 10_000, oneLeaderOfThree)
+      })
+
       await t.test('killing the leader: that member shows down within 2 s, then another leader', async (t) => {
         await page.getByTestId('tab-ensemble').click()
         await rowsSettle(page, 'a settled ensemble', 20_000, oneLeaderOfThree)

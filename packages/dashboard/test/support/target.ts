@@ -23,6 +23,9 @@ export interface Ensemble {
   mode(id: number): Promise<string | undefined>
   /** kill -9 */
   kill(id: number): Promise<void>
+  /** SIGSTOP / SIGCONT: the member keeps its sockets (the kernel still accepts) but answers nothing */
+  pause(id: number): void
+  resume(id: number): void
   /** what the dashboard needs to know beyond the connect string (AdminServer ports) */
   dashboardOptions: Partial<DashboardOptions>
   stop(): Promise<void>
@@ -40,15 +43,27 @@ export const apacheTarget: Target = {
   adminFallback: true,
   async start({ members, adminFallback }) {
     const apache = await startApacheZooKeeper({ members, ...(adminFallback ? { fourLetterWords: ['srvr'], adminServer: true } : {}) })
+    const signal = (id: number, name: NodeJS.Signals) => {
+      const child = apache.members.find((m) => m.id === id)?.process?.child
+      if (!child) throw new Error(`member ${id} is not running`)
+      child.kill(name)
+    }
+    const paused = new Set<number>()
     const adminPorts = Object.fromEntries(apache.members.filter((m) => m.adminPort !== undefined).map((m) => [`127.0.0.1:${m.clientPort}`, m.adminPort!]))
     return {
       connectString: apache.connectString,
       ids: apache.members.map((m) => m.id),
       mode: (id) => apache.mode(id),
       kill: (id) => apache.kill(id),
+      pause: (id) => (signal(id, 'SIGSTOP'), paused.add(id)),
+      resume: (id) => (signal(id, 'SIGCONT'), paused.delete(id)),
       // Without an AdminServer, tell the dashboard not to look for one on Apache's default port.
       dashboardOptions: adminFallback ? { adminPorts } : { adminPort: 0 },
-      stop: () => apache.stop(),
+      stop: async () => {
+        // A stopped process ignores SIGTERM until it runs again.
+        for (const id of paused) signal(id, 'SIGCONT')
+        await apache.stop()
+      },
     }
   },
 }
