@@ -151,8 +151,18 @@ export class Pipeline implements ConnectionHandler {
     )
   }
 
-  private reopenSession(connection: Connection, sessionId: bigint, passwd: Buffer | null, timeoutMs: number): void {
+  private reopenSession(connection: Connection, sessionId: bigint, passwd: Buffer | null, timeoutMs: number, caughtUp = false): void {
     const record = this.ctx.tree().sessions.get(sessionId)
+    if (record === undefined && !caughtUp) {
+      // The session may be younger than what this member applied: catch up with the leader first.
+      this.ctx.quorum().barrier().then(
+        () => {
+          if (connection.phase === 'connecting') this.reopenSession(connection, sessionId, passwd, timeoutMs, true)
+        },
+        (e: unknown) => connection.close(`cannot catch up with the leader: ${(e as Error).message}`),
+      )
+      return
+    }
     if (record === undefined) return connection.reject(`session 0x${sessionId.toString(16)} is expired or unknown`)
     if (passwd === null || !record.passwd.equals(passwd)) return connection.reject(`wrong password for session 0x${sessionId.toString(16)}`)
     if (this.ctx.isLeader()) {

@@ -1,25 +1,21 @@
 // One ensemble member (or a standalone server): consensus Member + replicated tree + client
 // port + admin port, wired together. The pieces with logic live beside it (pipeline, leader,
 // session queue/tracker); this file is lifecycle and plumbing.
-import { mkdirSync, readdirSync, statSync } from 'node:fs'
-import { join } from 'node:path'
+import { mkdirSync } from 'node:fs'
 import { Member } from '@zoo/consensus'
 import type { PeerStatus, Received } from '@zoo/consensus'
 import { decodeRequest, OpCode } from '@zoo/protocol'
 import { isWriteRequest, WatchRegistry } from '@zoo/znode'
 import { AdminServer } from '../admin/http.js'
 import type { ServerConfig } from '../config/index.js'
-import { confEntries, configText } from '../conf.js'
-import { environmentEntries } from '../environment.js'
+import { configText } from '../conf.js'
 import { answerFourLetterWord } from '../four-letter-words.js'
 import { jsonLogger } from '../log.js'
 import type { Logger } from '../log.js'
 import { ServerMetrics } from '../metrics.js'
 import { ClientPort } from '../net/client-port.js'
 import { OutstandingBudget } from '../net/connection.js'
-import type { Connection } from '../net/connection.js'
 import type { ServerMode, ServerStatus } from '../status.js'
-import { ZOOKEEPER_VERSION } from '../version.js'
 import { ChannelType, decodeChannel, encodeChannel } from './channel.js'
 import type { ChannelMessage } from './channel.js'
 import { LeaderIntake } from './leader.js'
@@ -27,6 +23,7 @@ import type { PendingWrite } from './leader.js'
 import { Pipeline } from './pipeline.js'
 import type { Quorum } from './quorum.js'
 import { ReplicatedTree } from './state.js'
+import { buildStatus } from './status-builder.js'
 
 export interface ZooServerOptions {
   logger?: Logger
@@ -371,132 +368,23 @@ export class ZooServer {
   }
 
   status(): ServerStatus {
-    const tree = this.state.tree
-    const mode = this.mode()
-    const connections = [...this.clientPort.connections].map((c) => this.connectionSnapshot(c))
-    const sessions = [...tree.sessions].map(([id, record]) => ({
-      id,
-      timeoutMs: record.timeoutMs,
-      expiresAtMs: this.leader.isActive ? this.wallClockDeadline(this.leader.tracker.get(id)?.expiresAtMs) : undefined,
-      ephemerals: tree.ephemerals(id),
-    }))
-    const watchesBySession = new Map<bigint, string[]>()
-    for (const id of this.pipeline.sessions.keys()) {
-      const paths = this.watches.data.pathsOf(id)
-      if (paths.length > 0) watchesBySession.set(id, paths)
-    }
-    const latency = this.pipeline.latency
-    const outstanding = connections.reduce((n, c) => n + c.queued, 0)
-    const serving = this.isServing() || this.readOnlyActive
-    return {
-      version: ZOOKEEPER_VERSION,
-      serving,
-      mode,
-      myid: this.config.myid,
-      epoch: this.peer?.epoch ?? 0,
-      leaderId: this.peer?.leader,
-      latency: { minMs: latency.min, avgMs: latency.avg, maxMs: latency.max },
-      packetsReceived: this.metrics.get('packets_received'),
-      packetsSent: this.metrics.get('packets_sent'),
-      connections,
-      outstandingRequests: outstanding,
-      lastZxid: tree.lastProcessedZxid,
-      nodeCount: tree.nodeCount,
-      proposalSizes: mode === 'leader' ? { ...this.leader.proposalSizes } : undefined,
-      monitor: this.metrics.monitor(
-        {
-          version: ZOOKEEPER_VERSION,
-          server_state: mode,
-          peer_state: `${this.peer?.role ?? 'looking'}${serving ? ' - broadcast' : ''}`,
-          ephemerals_count: tree.sessionsWithEphemerals().reduce((n, id) => n + tree.ephemerals(id).length, 0),
-          num_alive_connections: connections.length,
-          avg_latency: latency.avg,
-          min_latency: latency.min,
-          max_latency: latency.max,
-          outstanding_requests: outstanding,
-          znode_count: tree.nodeCount,
-          global_sessions: tree.sessions.size,
-          watch_count: this.watches.data.size + this.watches.child.size,
-          open_file_descriptor_count: openFileDescriptors(),
-          uptime: Date.now() - this.metrics.startedAtMs,
-          leader_uptime: mode === 'leader' ? Date.now() - this.leadingSinceMs : 0,
-          quorum_size: this.config.servers.filter((s) => s.role === 'participant').length,
-          proposal_count: this.leader.proposals,
-          digest_mismatches_count: tree.digestMismatches,
-          min_proposal_size: this.leader.proposalSizes.min,
-          max_proposal_size: this.leader.proposalSizes.max,
-          last_proposal_size: this.leader.proposalSizes.last,
-          snap_count: this.member?.stats.snapshotsTaken ?? 0,
-          ...this.learnerCounts(mode),
-        },
-        mode,
-      ),
-      watchesBySession,
-      sessions,
-      conf: confEntries(this.config, { dataDirBytes: directoryBytes(this.config.dataDir), dataLogDirBytes: directoryBytes(join(this.config.dataDir, 'log')) }, 0n),
-      environment: environmentEntries(),
+    return buildStatus({
+      config: this.config,
+      tree: this.state.tree,
+      mode: this.mode(),
+      serving: this.isServing() || this.readOnlyActive,
       readOnly: this.readOnlyActive,
-    }
-  }
-
-  /** Leader: members whose link is up (consensus does not expose their sync phase). */
-  private learnerCounts(mode: ServerMode): Record<string, number> {
-    if (mode !== 'leader' || this.member === undefined) return {}
-    const member = this.member
-    const up = (ids: number[]) => ids.filter((id) => id !== this.consensusId && member.linkStats(id).connected).length
-    const { voters, observers } = this.topology()
-    const followers = up(voters)
-    const observing = up(observers)
-    return { learners: followers + observing, synced_followers: followers, synced_observers: observing }
-  }
-
-  private wallClockDeadline(monotonicMs: number | undefined): number | undefined {
-    return monotonicMs === undefined ? undefined : Math.round(Date.now() + (monotonicMs - performance.now()))
-  }
-
-  private connectionSnapshot(c: Connection) {
-    const s = c.stats
-    const session = c.session
-    const avg = s.replies === 0 ? 0 : Math.floor(s.totalLatencyMs / s.replies)
-    return {
-      remote: `/${c.remoteAddress}:${c.remotePort}`,
-      interestOps: c.interestOps,
-      queued: c.outstanding,
-      received: s.received,
-      sent: s.sent,
-      expiresAtMs: Date.now() + (session?.timeoutMs ?? 10_000),
-      session:
-        session === undefined
-          ? undefined
-          : {
-              id: session.sessionId, lastOperation: s.lastOperation, establishedMs: c.establishedMs, timeoutMs: session.timeoutMs,
-              lastCxid: s.lastCxid, lastZxid: s.lastZxid, lastResponseMs: s.lastResponseMs, lastLatencyMs: s.lastLatencyMs,
-              minLatencyMs: s.replies === 0 ? 0 : s.minLatencyMs, avgLatencyMs: avg, maxLatencyMs: s.maxLatencyMs,
-            },
-    }
-  }
-}
-
-function openFileDescriptors(): number {
-  try {
-    return readdirSync('/proc/self/fd').length
-  } catch {
-    return -1
-  }
-}
-
-/** Bytes of the files directly in `dir` (conf's dataDirSize; not recursive, to stay cheap). */
-function directoryBytes(dir: string): number {
-  try {
-    return readdirSync(dir).reduce((n, name) => {
-      try {
-        const st = statSync(join(dir, name))
-        return st.isFile() ? n + st.size : n
-      } catch {
-        return n
-      }
-    }, 0)
-  } catch {
-    return 0
+      peer: this.peer,
+      leader: this.leader,
+      pipeline: this.pipeline,
+      connections: [...this.clientPort.connections],
+      watches: this.watches,
+      metrics: this.metrics,
+      snapshotsTaken: this.member?.stats.snapshotsTaken ?? 0,
+      leadingSinceMs: this.leadingSinceMs,
+      linkUp: (id) => this.member?.linkStats(id).connected === true,
+      consensusId: this.consensusId,
+      topology: this.topology(),
+    })
   }
 }

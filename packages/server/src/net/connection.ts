@@ -273,12 +273,16 @@ export class Connection {
     this.stats.received++
     this.phase = 'word'
     this.socket.pause()
+    let text: string | undefined
     try {
-      const text = await this.handler.fourLetterWord(word, this)
-      if ((this.phase as ConnectionPhase) !== 'closed') this.socket.write(text)
-    } finally {
-      this.close(`four-letter word ${word}`, { flush: true })
+      text = await this.handler.fourLetterWord(word, this)
+    } catch (e) {
+      // A word that fails to answer closes its connection without an answer, as Apache does.
+      text = undefined
+      this.close(`four-letter word ${word} failed: ${(e as Error).message}`)
     }
+    if (text !== undefined && (this.phase as ConnectionPhase) !== 'closed') this.socket.write(text)
+    this.close(`four-letter word ${word}`, { flush: true })
   }
 
   private drainBacklog(): void {

@@ -216,3 +216,16 @@ t.test('the member-wide budget (globalOutstandingLimit) throttles every connecti
   t.equal(budget.count, 0)
   b.destroy()
 })
+
+t.test('a four-letter word whose answer fails closes that connection only', async (t) => {
+  const { handler } = testHandler({ autoReply: true })
+  const port = await start(t, { ...handler, fourLetterWord: () => { throw new Error('boom') } })
+  const c = await RawClient.connect(port.port)
+  c.send(Buffer.from('mntr'))
+  await c.waitClosed()
+  t.equal(c.raw.length, 0)
+  const d = (await RawClient.session(port.port)).client
+  d.send(ping())
+  t.equal(decodeReply(await d.frame(), OpCode.ping).header.xid, Xid.PING, 'the port still serves')
+  d.destroy()
+})
