@@ -33,12 +33,13 @@ t.test('after an expiry: registered again, same id, the LATEST data; the old sig
   const before = (await pullUntil(watch, (s) => s.has('m'))).at(-1)!.snapshot.get('m')!
   const firstSignal = m.signal
   const oldSession = zkp.sessionId
+  await m.update({ host: 'm', port: 2 })
 
   proxy.block()
   await nextEvent(m, 'suspended')
   t.notOk(m.listed, 'a cut-off member does not believe it is listed')
   t.notOk(firstSignal.aborted, 'suspended is not lost: the session may survive')
-  const updated = m.update({ host: 'm', port: 2 })
+  const updated = m.update({ host: 'm', port: 3 })
   const [lost] = await nextEvent<[RegistrationLostError]>(m, 'lost', 10_000)
   const lostAtMs = Date.now()
   t.equal(lost.reason, 'expired')
@@ -57,10 +58,11 @@ t.test('after an expiry: registered again, same id, the LATEST data; the old sig
   t.pass('the update made while away resolved with the re-registration')
   const goneAtMs = await gone
   t.ok(lostAtMs <= goneAtMs, `the member knew it was lost ${goneAtMs - lostAtMs} ms before the watcher saw it go`)
-  const now = await pullUntil(watch, (s) => s.get('m')?.data.port === 2)
+  const now = await pullUntil(watch, (s) => s.get('m')?.data.port === 3)
   const after = now.at(-1)!.snapshot.get('m')!
   t.not(after.registration, before.registration, 'a new registration (a new node)')
-  t.same(after.data, { host: 'm', port: 2 }, 'with the latest data, not the data of the first join (CURATOR-146/-181)')
+  t.same(after.data, { host: 'm', port: 3 }, 'with the latest data, not that of the first join or of the last applied update (CURATOR-146/-181)')
+  t.equal(after.version, 0, 'created with it, not corrected by a later write')
   t.ok(m.listed)
   t.notOk(m.signal.aborted, 'the new registration has a fresh signal')
   t.equal((await zk.exists(path))!.ephemeralOwner, zkp.sessionId)

@@ -115,7 +115,7 @@ export class Membership<In = unknown> extends MembershipBase<In> {
     if (!LIVE.has(state)) return 'idle'
     const session = this.zk.sessionId
     if (this.leaving) {
-      await this.removeOwnNode(session)
+      if (!(await this.deleteConfirmed(session))) await this.removeOwnNode(session)
       this.end('left')
       return 'again'
     }
@@ -318,6 +318,22 @@ export class Membership<In = unknown> extends MembershipBase<In> {
       throw error
     }
     return 'again'
+  }
+
+  /**
+   * leave() with a confirmed registration: no create of ours can be in doubt, so our node is the
+   * one we know; delete it at the version we know. False: take the careful way.
+   */
+  private async deleteConfirmed(session: bigint): Promise<boolean> {
+    const term = this.current
+    if (!term || !term.confirmed || term.sessionId !== session) return false
+    try {
+      await this.zk.delete(this.path, { version: term.nodeVersion })
+      return true
+    } catch (error) {
+      if (isNoNode(error) || isKeeperError(error, ErrorCode.BADVERSION)) return false
+      throw error
+    }
   }
 
   /**
