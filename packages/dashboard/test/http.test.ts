@@ -9,7 +9,7 @@ import { freePort } from '@zoo/testkit'
 import { Mutex } from '@zoo/lock'
 import type { ZooKeeperClient } from '@zoo/client'
 import { gate } from '../src/http/routes.js'
-import type { ChildrenPage, LiveView, NodeView, RecipeView } from '../src/index.js'
+import { startDashboard, type ChildrenPage, type LiveView, type NodeView, type RecipeView } from '../src/index.js'
 import { clientFor, dashboardFor, eventually } from './support/dashboard.js'
 import { ensembleFor, selectedTargets } from './support/target.js'
 
@@ -103,6 +103,11 @@ t.test('a dead ensemble: the console still answers at once (members down, tree 5
   const started = Date.now()
   t.equal((await call(dashboard.url)).status, 200, 'the page itself')
   t.ok(Date.now() - started < 1_000, 'at once')
+})
+
+t.test('a port already taken: startDashboard fails and leaves nothing running', async (t) => {
+  const first = await dashboardFor(t, { connect: `127.0.0.1:${await freePort()}`, adminPort: 0, sessionTimeoutMs: 2_000 }, { waitForSession: false })
+  await t.rejects(startDashboard({ connect: '127.0.0.1:1', port: first.port }), { code: 'EADDRINUSE' })
 })
 
 for (const target of selectedTargets()) {

@@ -55,17 +55,7 @@ function adminUrlFor(options: ResolvedDashboardOptions, self: { host: string; po
   }
 }
 
-export async function startDashboard(input: DashboardOptions, hooks: DashboardHooks = {}): Promise<Dashboard> {
-  const options = parseDashboardOptions(input)
-  const log = hooks.log ?? ((line: string) => process.stderr.write(`${line}\n`))
-  const token = options.allowWrites ? (options.token ?? newToken()) : undefined
-  const assets = loadAssets(options.assetsDir ?? defaultAssetsDir())
-  const session = new DashboardSession({ connect: options.connect, sessionTimeoutMs: options.sessionTimeoutMs })
-  const live = new LiveViews(() => session.get(), { maxPaths: options.maxLivePaths, maxChildren: 200, maxDataBytes: 0xfffff + 1, timeoutMs: options.requestTimeoutMs })
-  const streams = new Set<EventStream>()
-  const server = createServer()
-  await listen(server, options.port, options.host)
-  const port = (server.address() as AddressInfo).port
+function createMonitor(options: ResolvedDashboardOptions, port: number, session: DashboardSession): EnsembleMonitor {
   const monitor = new EnsembleMonitor(
     {
       connect: parseConnectionString(options.connect).hosts,
@@ -76,28 +66,63 @@ export async function startDashboard(input: DashboardOptions, hooks: DashboardHo
     },
     () => session.view(),
   )
-  const openStream = (response: ServerResponse) => {
-    if (streams.size >= options.maxStreams) throw new HttpError(503, { error: 'unavailable', message: `at most ${options.maxStreams} event streams at once` })
-    const stream = new EventStream(response, MAX_STREAM_BUFFER_BYTES)
-    streams.add(stream)
-    stream.onClose(() => streams.delete(stream))
-    return stream
+  // Every open ensemble stream listens for snapshots.
+  monitor.setMaxListeners(options.maxStreams + 8)
+  return monitor
+}
+
+/** Once there is a session: the membership from /zookeeper/config, kept current. Returns the stop. */
+function followConfig(session: DashboardSession, monitor: EnsembleMonitor, options: ResolvedDashboardOptions, log: (line: string) => void): () => void {
+  let reader: ConfigReader | undefined
+  let stopped = false
+  const onError = (error: unknown) => {
+    // Connection trouble shows in the session state and the member rows; anything else is news.
+    if (!isConnectionLoss(error) && !isSessionExpired(error) && !isKeeperError(error, ErrorCode.REQUESTTIMEOUT)) log(`zoo-dashboard: reading /zookeeper/config: ${String(error)}`)
   }
-  const routes = buildRoutes({ options, token, session, monitor, live, openStream })
+  void session.whenReady().then((client) => {
+    if (stopped) return
+    reader = new ConfigReader(client, (config) => monitor.setConfig(config), onError, { refreshMs: 10_000, timeoutMs: options.requestTimeoutMs })
+    reader.start()
+  })
+  return () => {
+    stopped = true
+    reader?.stop()
+  }
+}
+
+/** Open event streams, at most `max` at once (a 503 beyond). */
+function streamRegistry(max: number): { open: (response: ServerResponse) => EventStream; closeAll: () => void } {
+  const streams = new Set<EventStream>()
+  return {
+    open(response) {
+      if (streams.size >= max) throw new HttpError(503, { error: 'unavailable', message: `at most ${max} event streams at once` })
+      const stream = new EventStream(response, MAX_STREAM_BUFFER_BYTES)
+      streams.add(stream)
+      stream.onClose(() => streams.delete(stream))
+      return stream
+    },
+    closeAll: () => streams.forEach((stream) => stream.close()),
+  }
+}
+
+export async function startDashboard(input: DashboardOptions, hooks: DashboardHooks = {}): Promise<Dashboard> {
+  const options = parseDashboardOptions(input)
+  const log = hooks.log ?? ((line: string) => process.stderr.write(`${line}\n`))
+  const token = options.allowWrites ? (options.token ?? newToken()) : undefined
+  const assets = loadAssets(options.assetsDir ?? defaultAssetsDir())
+  const server = createServer()
+  // Listen first: a port already taken leaves no session or timer behind.
+  await listen(server, options.port, options.host)
+  const port = (server.address() as AddressInfo).port
+  const session = new DashboardSession({ connect: options.connect, sessionTimeoutMs: options.sessionTimeoutMs })
+  const monitor = createMonitor(options, port, session)
+  const live = new LiveViews(() => session.get(), { maxPaths: options.maxLivePaths, maxChildren: 200, maxDataBytes: 0xfffff + 1, timeoutMs: options.requestTimeoutMs })
+  const streams = streamRegistry(options.maxStreams)
+  const routes = buildRoutes({ options, token, session, monitor, live, openStream: streams.open })
   const allowedHost = hostChecker(options.host, port)
   server.on('request', (request, response) => void handle(request, response, { routes, assets, allowedHost, log }))
   monitor.start()
-  let configReader: ConfigReader | undefined
-  let closed = false
-  void session.whenReady().then((client) => {
-    if (closed) return
-    const onError = (error: unknown) => {
-      // Connection trouble shows in the session state and the member rows; anything else is news.
-      if (!isConnectionLoss(error) && !isSessionExpired(error) && !isKeeperError(error, ErrorCode.REQUESTTIMEOUT)) log(`zoo-dashboard: reading /zookeeper/config: ${String(error)}`)
-    }
-    configReader = new ConfigReader(client, (config) => monitor.setConfig(config), onError, { refreshMs: 10_000, timeoutMs: options.requestTimeoutMs })
-    configReader.start()
-  })
+  const stopConfig = followConfig(session, monitor, options, log)
   const shownHost = options.host.includes(':') ? `[${options.host}]` : options.host
   return {
     url: `http://${shownHost}:${port}/`,
@@ -108,11 +133,10 @@ export async function startDashboard(input: DashboardOptions, hooks: DashboardHo
     monitor,
     session,
     async close() {
-      closed = true
-      configReader?.stop()
+      stopConfig()
       monitor.stop()
       live.closeAll()
-      for (const stream of streams) stream.close()
+      streams.closeAll()
       server.closeAllConnections()
       await new Promise<void>((resolve) => server.close(() => resolve()))
       await session.close()
