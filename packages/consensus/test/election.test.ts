@@ -1,6 +1,6 @@
 // Fast Leader Election driven by hand: notifications in, decisions out.
 import t from 'tap'
-import type { Elected, Vote } from '../src/core/election.js'
+import type { Vote } from '../src/core/election.js'
 import type { Notification } from '../src/core/messages.js'
 import { resolvePeerConfig } from '../src/core/config.js'
 import { Election, betterVote } from '../src/core/election.js'
