@@ -163,6 +163,7 @@ export class ZooServer {
     mkdirSync(this.config.dataDir, { recursive: true })
     const { voters, observers, addresses } = this.topology()
     const snapCount = this.config.snapCount
+    const timing = consensusTiming(this.config.tickTimeMs)
     this.member = await Member.start({
       id: this.consensusId,
       voters,
@@ -170,10 +171,11 @@ export class ZooServer {
       addresses,
       dataDir: this.config.dataDir,
       stateMachine: this.state,
-      tickMs: this.config.tickTimeMs,
+      tickMs: timing.tickMs,
       consensus: {
-        initLimitTicks: this.config.initLimitTicks,
-        syncLimitTicks: this.config.syncLimitTicks,
+        initLimitTicks: this.config.initLimitTicks * timing.ticksPerTickTime,
+        syncLimitTicks: this.config.syncLimitTicks * timing.ticksPerTickTime,
+        electionResendTicks: timing.electionResendTicks,
         maxInflightProposals: MAX_INFLIGHT_PROPOSALS + 1,
         maxPayloadBytes: 2 * this.config.maxFrameBytes + (64 << 10),
       },
@@ -387,4 +389,15 @@ export class ZooServer {
       topology: this.topology(),
     })
   }
+}
+
+/**
+ * Consensus counts its limits in ticks. A tick of tickTime (2 s by default) would make elections
+ * move in 2 s steps; Apache's election runs on its own 200 ms timers. So the core ticks every
+ * 100 ms at most, and initLimit/syncLimit are scaled to keep their wall-clock length.
+ */
+export function consensusTiming(tickTimeMs: number): { tickMs: number; ticksPerTickTime: number; electionResendTicks: number } {
+  const tickMs = Math.min(100, tickTimeMs)
+  const ticksPerTickTime = Math.max(1, Math.round(tickTimeMs / tickMs))
+  return { tickMs, ticksPerTickTime, electionResendTicks: Math.max(1, Math.round(200 / tickMs)) }
 }
