@@ -7,6 +7,7 @@
  * @zoo/testkit, ioredis and ioredis-mock are loaded only when eachRedis runs.
  */
 import { createServer, connect, type Server, type Socket } from 'node:net'
+import type { ZooKeeperClient } from '@zoo/client'
 import type { Redis } from 'ioredis'
 
 interface Link {
@@ -40,8 +41,11 @@ interface ReplyDrop {
   done: () => void
 }
 
-/** One frame that passed the proxy after the handshake: a request (opcode) or a reply/notification (err). */
-export type ProxiedFrame = { dir: 'request'; xid: number; opcode: number } | { dir: 'reply'; xid: number; err: number }
+/**
+ * One frame that passed the proxy after the handshake: a request (opcode) or a reply or
+ * notification (err), with when the proxy read it (process.hrtime.bigint()).
+ */
+export type ProxiedFrame = ({ dir: 'request'; xid: number; opcode: number } | { dir: 'reply'; xid: number; err: number }) & { atNs: bigint }
 
 /** Frames kept by one recording; a test that needs more is not a unit test. */
 const MAX_RECORDED_FRAMES = 10_000
@@ -67,6 +71,18 @@ export function roundTrips(frames: readonly ProxiedFrame[]): number {
     }
   }
   return trips
+}
+
+/**
+ * `rounds` round trips on `client`, one after another. A chain of requests on this client (each
+ * sent once the one before is answered) whose first request went out before the first round
+ * has sent its next `rounds - 1` requests by the time this resolves: each round's reply comes
+ * after the answer to the chain's current request, whose successor then leaves no later than
+ * the next round's request. Requests sent afterwards reach the server behind them (one session
+ * is FIFO).
+ */
+export async function settled(client: ZooKeeperClient, rounds: number): Promise<void> {
+  for (let i = 0; i < rounds; i++) await client.exists('/')
 }
 
 /**
@@ -114,7 +130,10 @@ export class CutProxy {
       client.resetAndDestroy()
       return
     }
-    const server = connect(this.target.port, this.target.host)
+    // Without TCP_NODELAY on both legs, a reply written right after a notification waits for the
+    // peer's delayed ACK (~40 ms): a release with an own-node watch would look 40 ms slow.
+    client.setNoDelay(true)
+    const server = connect({ port: this.target.port, host: this.target.host, noDelay: true })
     const link: Link = { client, server }
     this.links.add(link)
     const close = () => {
@@ -129,36 +148,46 @@ export class CutProxy {
     let sawConnectRequest = false
     let sawConnectResponse = false
     let dropXid: number | undefined
+    // The frames of one chunk leave in one write, as they came: a proxy must not split a batch.
+    const forward = (to: Socket, frames: Buffer[]) => {
+      if (frames.length > 0) to.write(frames.length === 1 ? frames[0]! : Buffer.concat(frames))
+    }
     client.on('data', (chunk: Buffer) => {
-      for (const frame of upstream.push(chunk)) {
+      const atNs = process.hrtime.bigint()
+      const frames = upstream.push(chunk)
+      for (const frame of frames) {
         if (!sawConnectRequest) sawConnectRequest = true
         else {
-          this.note({ dir: 'request', xid: frame.readInt32BE(4), opcode: frame.readInt32BE(8) })
+          this.note({ dir: 'request', xid: frame.readInt32BE(4), opcode: frame.readInt32BE(8), atNs })
           if (this.drop && dropXid === undefined && frame.length >= 12 && this.drop.opcodes.includes(frame.readInt32BE(8))) dropXid = frame.readInt32BE(4)
         }
-        server.write(frame)
       }
+      forward(server, frames)
     })
     server.on('data', (chunk: Buffer) => {
-      for (const frame of downstream.push(chunk)) {
+      const atNs = process.hrtime.bigint()
+      const frames = downstream.push(chunk)
+      for (let i = 0; i < frames.length; i++) {
+        const frame = frames[i]!
         if (!sawConnectResponse) sawConnectResponse = true
         else if (dropXid !== undefined && frame.length >= 8 && frame.readInt32BE(4) === dropXid) {
           const drop = this.drop
           this.drop = undefined
+          forward(client, frames.slice(0, i))
           client.resetAndDestroy()
           server.destroy()
           drop?.done()
           return
-        } else this.note({ dir: 'reply', xid: frame.readInt32BE(4), err: frame.readInt32BE(16) })
-        client.write(frame)
+        } else this.note({ dir: 'reply', xid: frame.readInt32BE(4), err: frame.readInt32BE(16), atNs })
       }
+      forward(client, frames)
     })
   }
 
   /**
    * Starts keeping every frame that passes (after the handshakes), in the order the proxy saw
-   * them, in the returned array: for tests that count requests and round trips. Replaces an
-   * earlier recording.
+   * them, in the returned array: for tests that count requests and round trips, and for
+   * latency traces. Replaces an earlier recording.
    */
   startRecording(): ProxiedFrame[] {
     return (this.recording = [])

@@ -5,7 +5,7 @@ import { createClient, type ZooKeeperClient } from '@zoo/client'
 import { ContenderQueue, firstN, noneAheadOf } from '../src/contender-queue.js'
 import { curatorNaming, kazooNaming, zooNaming } from '../src/naming.js'
 import { PlaceLostError, RecipeTimeoutError } from '../src/signals.js'
-import { CutProxy, requestOpcodes, roundTrips, selectedEnsemble } from '../src/testing.js'
+import { CutProxy, requestOpcodes, roundTrips, selectedEnsemble, settled } from '../src/testing.js'
 
 const ensemble = await selectedEnsemble()({ members: 1 })
 t.teardown(() => ensemble.stop())
@@ -60,6 +60,8 @@ t.test('no herd: each release wakes exactly one waiter, in order', async (t) => 
   for (let i = 0; i < 12; i++) contenders.push(await queue.join('lock'))
   const holding = contenders.map((c) => c.waitUntil(firstN(1)).then(() => c))
   t.equal(await holding[0], contenders[0])
+  // Every waiter has set its watch before the first release (else it finds the node gone: no wake-up).
+  await settled(zk, 3)
   for (let i = 0; i < contenders.length - 1; i++) {
     const before = contenders.reduce((sum, c) => sum + c.wakeups, 0)
     await contenders[i]!.leave()
