@@ -2,7 +2,7 @@
 // protected creation through a lost reply, fencing tokens across a re-created parent, signals.
 import t from 'tap'
 import { createClient, type ZooKeeperClient } from '@zoo/client'
-import { CutProxy, selectedEnsemble } from '@zoo/recipe-core/testing'
+import { CutProxy, requestOpcodes, roundTrips, selectedEnsemble, settled } from '@zoo/recipe-core/testing'
 import { Mutex, PlaceLostError, RecipeTimeoutError } from '../src/index.js'
 
 const ensemble = await selectedEnsemble()({ members: 1 })
@@ -63,6 +63,9 @@ t.test('no herd: each release wakes exactly one of 20 waiters', async (t) => {
   const waiters = Array.from({ length: 20 }, (_, i) => new Mutex(i % 2 ? zk : other, '/locks/herd', { id: `w${i}` }))
   const pending = waiters.map((m) => m.acquire())
   await waitForContenders(holder, 21)
+  // Every waiter has set its watch (create2 answered, check, getData of the one ahead) before the
+  // first release; a waiter that finds the node ahead gone already is not woken by a notification.
+  await Promise.all([settled(zk, 4), settled(other, 4)])
   const wakeups = () => waiters.reduce((sum, m) => sum + m.wakeups, 0)
   const order = await holder.contenders()
   for (let i = 0; i < waiters.length; i++) {
@@ -120,6 +123,23 @@ t.test('lease.signal aborts at once when the connection drops', async (t) => {
   t.equal((await lost).reason, 'suspended')
   await lease.release()
   t.same((await zk.getChildren('/locks/suspend')).children, [], 'release after reconnecting deletes the node')
+})
+
+t.test('round trips: an uncontended acquire is two (create2, then getChildren2 with the own-node getData), release one', async (t) => {
+  const proxy = await CutProxy.start({ port: ensemble.port(ensemble.ids[0]!) })
+  t.teardown(() => proxy.close())
+  const viaProxy = await client(proxy.address)
+  const mutex = new Mutex(viaProxy, '/locks/trips')
+  await (await mutex.acquire()).release() // the first acquire also creates the lock node
+  const frames = proxy.startRecording()
+  for (let i = 0; i < 3; i++) {
+    const lease = await mutex.acquire()
+    t.notOk(lease.signal.aborted)
+    await lease.release()
+  }
+  // create2, getChildren2, getData, delete (packages/protocol opcodes)
+  t.same(requestOpcodes(frames), [15, 12, 4, 2, 15, 12, 4, 2, 15, 12, 4, 2], 'four requests per acquire+release, no retries, no extra reads')
+  t.equal(roundTrips(frames), 9, 'three round trips per acquire+release: the hold signal costs none of its own')
 })
 
 t.test('options are checked', async (t) => {
