@@ -194,7 +194,8 @@ export class Connection {
     s.sent++
     s.replies++
     s.lastOperation = operationName(request.header.type)
-    s.lastCxid = request.header.xid
+    // Pings (-2), auth (-4) and setWatches (-8) do not move the last cxid, as in Apache.
+    if (request.header.xid >= 0) s.lastCxid = request.header.xid
     s.lastZxid = zxid
     s.lastResponseMs = now
     s.lastLatencyMs = latencyMs
