@@ -1,8 +1,9 @@
 /**
  * Membership benchmark, our Group watch against kazoo's ChildrenWatch on the same 3-member Apache
  * ZooKeeper 3.8 ensemble (@zoo/testkit, tickTime 2000, 127.0.0.1) in the same run:
- * 1. 1,000 members (one session each) join at once: time from the first join() to a watcher
- *    listing all 1,000 (ours: typed and validated, data read; kazoo: child names only).
+ * 1. 1,000 members (one session each, in a child process: bench/member-farm.ts) join at once:
+ *    time from the first join() to a watcher listing all 1,000 (ours: typed and validated, data
+ *    read; kazoo: child names only).
  * 2. 100 watchers of each kind (one session each; ours in this process, kazoo's in one Python
  *    process), then ROUNDS single leaves (leave(): the node is deleted): time from leave() to
  *    each watcher no longer listing the member, p50 / p99 over all watchers and rounds.
@@ -16,13 +17,14 @@ import { fileURLToPath } from 'node:url'
 import * as z from 'zod'
 import { createClient, type ZooKeeperClient } from '@zoo/client'
 import { startApacheZooKeeper } from '@zoo/testkit'
-import { Group, type GroupWatch, type Membership } from '../src/index.js'
+import { Group, type GroupWatch } from '../src/index.js'
 
 const MEMBERS = Number(process.env.BENCH_MEMBERS ?? 1_000)
 const WATCHERS = Number(process.env.BENCH_WATCHERS ?? 100)
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 20)
 const PATH = '/bench/members'
 const KAZOO = fileURLToPath(new URL('./kazoo_children_watch.py', import.meta.url))
+const FARM = fileURLToPath(new URL('./member-farm.ts', import.meta.url))
 const schema = z.object({ i: z.number().int(), host: z.string(), port: z.number().int() })
 
 const nowNs = () => process.hrtime.bigint()
@@ -79,20 +81,57 @@ class KazooWatchers {
   }
 }
 
+/** The members, in a child process (bench/member-farm.ts). */
+class MemberFarm {
+  private readonly lines: string[] = []
+  private waiter: (() => void) | undefined
+
+  private constructor(private readonly child: ChildProcess) {
+    createInterface({ input: child.stdout! }).on('line', (line) => {
+      this.lines.push(line)
+      this.waiter?.()
+    })
+  }
+
+  static async start(hosts: string, count: number): Promise<MemberFarm> {
+    const child = spawn(process.execPath, ['--import', 'tsx', '--conditions=zoo-source', FARM, hosts, PATH, String(count)], { stdio: ['pipe', 'pipe', 'inherit'] })
+    const farm = new MemberFarm(child)
+    await farm.expect('ready')
+    return farm
+  }
+
+  /** Sends a command (if any) and waits for the line starting with `prefix`. */
+  async expect(prefix: string, command?: string): Promise<string> {
+    if (command) this.child.stdin!.write(`${command}\n`)
+    for (;;) {
+      const index = this.lines.findIndex((l) => l.startsWith(prefix))
+      if (index >= 0) return this.lines.splice(index, 1)[0]!
+      await new Promise<void>((resolve) => (this.waiter = resolve))
+    }
+  }
+
+  /** The same, for a line ending in a CLOCK_MONOTONIC time. */
+  async expectTime(prefix: string, command?: string): Promise<bigint> {
+    return BigInt((await this.expect(prefix, command)).split(' ').at(-1)!)
+  }
+
+  async stop(): Promise<void> {
+    const exited = new Promise((resolve) => this.child.once('exit', resolve))
+    this.child.stdin!.end('quit\n')
+    await exited
+  }
+}
+
 /** Our watcher: records when it first lists `count` members and when each member leaves it. */
 class OurWatcher {
   fullAt: bigint | undefined
   readonly goneAt = new Map<string, bigint>()
-  private previous = new Set<string>()
-
   constructor(readonly watch: GroupWatch<z.output<typeof schema>>, target: number) {
     void (async () => {
       for await (const update of watch) {
         const now = nowNs()
-        const ids = new Set(update.snapshot.ids)
-        for (const id of this.previous) if (!ids.has(id)) this.goneAt.set(id, now)
-        this.previous = ids
-        if (this.fullAt === undefined && ids.size >= target) this.fullAt = now
+        for (const event of update.events) if (event.type === 'leave') this.goneAt.set(event.member.id, now)
+        if (this.fullAt === undefined && update.snapshot.size >= target) this.fullAt = now
       }
     })()
   }
@@ -118,8 +157,8 @@ async function main(): Promise<void> {
   const closers: (() => Promise<unknown>)[] = []
   try {
     console.log(`membership benchmark: ${MEMBERS} members, ${WATCHERS} watchers, ${ROUNDS} leaves; Apache ZooKeeper 3.8, 3 members, tickTime 2000, fsync on, 127.0.0.1; load ${loadavg().map((l) => l.toFixed(2)).join(' ')}`)
-    const memberClients = await clients(hosts, MEMBERS)
-    closers.push(() => Promise.all(memberClients.map((c) => c.close())))
+    const farm = await MemberFarm.start(hosts, MEMBERS)
+    closers.push(() => farm.stop())
 
     // 1. The join burst, seen by one watcher of each kind.
     const [ourZk] = await clients(hosts, 1)
@@ -127,9 +166,8 @@ async function main(): Promise<void> {
     const ours = new OurWatcher(new Group(ourZk!, PATH, { schema }).watch(), MEMBERS)
     const kazoo1 = await KazooWatchers.start(hosts, 1, MEMBERS)
     await new Promise((resolve) => setTimeout(resolve, 500))
-    const start = nowNs()
-    const memberships: Membership<z.input<typeof schema>>[] = await Promise.all(memberClients.map((zk, i) => new Group(zk, PATH, { schema }).join({ i, host: `10.0.${i >> 8}.${i & 255}`, port: 8080 }, { id: `m${String(i).padStart(4, '0')}` })))
-    const joinedAll = nowNs()
+    const joinedAll = await farm.expectTime('joined', 'join')
+    const start = await farm.expectTime('start')
     await until(() => ours.fullAt !== undefined, 'our watcher to list every member', 120_000)
     await kazoo1.until(() => kazoo1.full.size === 1, 120_000)
     await kazoo1.stop()
@@ -149,13 +187,15 @@ async function main(): Promise<void> {
     const oursMs: number[] = []
     const kazooMs: number[] = []
     for (let round = 0; round < ROUNDS; round++) {
-      const victim = memberships[round * Math.floor(MEMBERS / ROUNDS)]!
-      const left = nowNs()
-      await victim.leave()
+      const victim = { id: `m${String(round * Math.floor(MEMBERS / ROUNDS)).padStart(4, '0')}` }
+      const left = await farm.expectTime(`leaving ${victim.id}`, `leave ${victim.id}`)
       await until(() => watchers.every((w) => w.goneAt.has(victim.id)), `our watchers to see ${victim.id} go`, 60_000)
       await kazoo.until(() => (kazoo.gone.get(victim.id)?.length ?? 0) === WATCHERS, 60_000)
-      for (const w of watchers) oursMs.push(ms(w.goneAt.get(victim.id)! - left))
-      for (const at of kazoo.gone.get(victim.id)!) kazooMs.push(ms(at - left))
+      const roundOurs = watchers.map((w) => ms(w.goneAt.get(victim.id)! - left))
+      const roundKazoo = kazoo.gone.get(victim.id)!.map((at) => ms(at - left))
+      oursMs.push(...roundOurs)
+      kazooMs.push(...roundKazoo)
+      if (process.env.BENCH_DETAIL) console.log(`   round ${round}: ours first ${fmt(Math.min(...roundOurs))} last ${fmt(Math.max(...roundOurs))}; kazoo first ${fmt(Math.min(...roundKazoo))} last ${fmt(Math.max(...roundKazoo))}`)
       await new Promise((resolve) => setTimeout(resolve, 100))
     }
     await kazoo.stop()
@@ -164,7 +204,7 @@ async function main(): Promise<void> {
     console.log(`   ${''.padEnd(22)}${'p50'.padStart(10)}${'p99'.padStart(10)}${'max'.padStart(10)}`)
     console.log(`   ${'our Group watch'.padEnd(22)}${fmt(percentile(oursMs, 0.5)).padStart(10)}${fmt(percentile(oursMs, 0.99)).padStart(10)}${fmt(Math.max(...oursMs)).padStart(10)}`)
     console.log(`   ${'kazoo ChildrenWatch'.padEnd(22)}${fmt(percentile(kazooMs, 0.5)).padStart(10)}${fmt(percentile(kazooMs, 0.99)).padStart(10)}${fmt(Math.max(...kazooMs)).padStart(10)}`)
-    console.log(`   (ours in this Node process, kazoo's in one Python process; the ${MEMBERS} member sessions live in this process too)`)
+    console.log(`   (ours in one Node process, kazoo's in one Python process; the members in a third process)`)
   } finally {
     for (const close of closers.reverse()) await close().catch(() => undefined)
     await ensemble.stop()

@@ -41,20 +41,27 @@ export interface InvalidMember {
 }
 
 export class GroupSnapshot<T> {
-  /** valid members, by id */
-  readonly members: readonly Member<T>[]
-  /** members whose data is invalid, by id */
-  readonly invalid: readonly InvalidMember[]
   private readonly byId: ReadonlyMap<string, Member<T>>
+  private readonly invalidById: ReadonlyMap<string, InvalidMember>
+  private sortedMembers: readonly Member<T>[] | undefined
+  private sortedInvalid: readonly InvalidMember[] | undefined
 
-  constructor(members: Iterable<Member<T>>, invalid: Iterable<InvalidMember> = []) {
-    this.members = [...members].sort(byId)
-    this.invalid = [...invalid].sort(byId)
-    this.byId = new Map(this.members.map((m) => [m.id, m]))
+  /** From members and invalid entries, or from maps by id that the snapshot then owns (never changed after). */
+  constructor(members: Iterable<Member<T>> | ReadonlyMap<string, Member<T>>, invalid: Iterable<InvalidMember> | ReadonlyMap<string, InvalidMember> = []) {
+    this.byId = members instanceof Map ? members : new Map([...(members as Iterable<Member<T>>)].map((m) => [m.id, m]))
+    this.invalidById = invalid instanceof Map ? invalid : new Map([...(invalid as Iterable<InvalidMember>)].map((m) => [m.id, m]))
   }
 
+  /** valid members, by id (sorted on first use: a watch builds a snapshot per read, most are never listed) */
+  get members(): readonly Member<T>[] {
+    return (this.sortedMembers ??= [...this.byId.values()].sort(byId))
+  }
+  /** members whose data is invalid, by id */
+  get invalid(): readonly InvalidMember[] {
+    return (this.sortedInvalid ??= [...this.invalidById.values()].sort(byId))
+  }
   get size(): number {
-    return this.members.length
+    return this.byId.size
   }
   get ids(): string[] {
     return this.members.map((m) => m.id)
@@ -64,6 +71,13 @@ export class GroupSnapshot<T> {
   }
   has(id: string): boolean {
     return this.byId.has(id)
+  }
+  getInvalid(id: string): InvalidMember | undefined {
+    return this.invalidById.get(id)
+  }
+  /** every id in the snapshot, valid or not (unordered) */
+  allIds(): IterableIterator<string> {
+    return new Set([...this.byId.keys(), ...this.invalidById.keys()]).values()
   }
 }
 
@@ -82,25 +96,31 @@ export type MembershipEvent<T> =
   | { type: 'change'; member: Member<T>; previous: Member<T> }
   | { type: 'invalid'; member: InvalidMember }
 
-/** Events that take a consumer from `before` (nothing, for the first) to `after`: leaves, changes, joins, invalid. */
-export function diffSnapshots<T>(before: GroupSnapshot<T> | undefined, after: GroupSnapshot<T>): MembershipEvent<T>[] {
+/**
+ * Events that take a consumer from `before` (nothing, for the first) to `after`: leaves, changes,
+ * joins, invalid, each by id. `only`: the ids that may differ (a watch knows which it re-read),
+ * so the cost follows the changes, not the size of the group; without it every id is compared.
+ */
+export function diffSnapshots<T>(before: GroupSnapshot<T> | undefined, after: GroupSnapshot<T>, only?: Iterable<string>): MembershipEvent<T>[] {
+  const ids = only === undefined ? new Set([...(before?.allIds() ?? []), ...after.allIds()]) : new Set(only)
   const leaves: MembershipEvent<T>[] = []
   const changes: MembershipEvent<T>[] = []
   const joins: MembershipEvent<T>[] = []
-  for (const old of before?.members ?? []) {
-    const now = after.get(old.id)
-    if (!now || now.registration !== old.registration) leaves.push({ type: 'leave', member: old })
-  }
-  for (const member of after.members) {
-    const old = before?.get(member.id)
-    if (!old || old.registration !== member.registration) joins.push({ type: 'join', member })
-    else if (old.version !== member.version) changes.push({ type: 'change', member, previous: old })
-  }
-  const seenInvalid = new Map((before?.invalid ?? []).map((m) => [m.id, m]))
   const invalid: MembershipEvent<T>[] = []
-  for (const member of after.invalid) {
-    const old = seenInvalid.get(member.id)
-    if (!old || old.registration !== member.registration || old.version !== member.version) invalid.push({ type: 'invalid', member })
+  for (const id of ids) {
+    const old = before?.get(id)
+    const now = after.get(id)
+    if (old !== now) {
+      if (old && (!now || now.registration !== old.registration)) leaves.push({ type: 'leave', member: old })
+      if (now && (!old || old.registration !== now.registration)) joins.push({ type: 'join', member: now })
+      else if (now && old && old.version !== now.version) changes.push({ type: 'change', member: now, previous: old })
+    }
+    const oldInvalid = before?.getInvalid(id)
+    const nowInvalid = after.getInvalid(id)
+    if (nowInvalid && nowInvalid !== oldInvalid && (!oldInvalid || oldInvalid.registration !== nowInvalid.registration || oldInvalid.version !== nowInvalid.version)) {
+      invalid.push({ type: 'invalid', member: nowInvalid })
+    }
   }
+  for (const list of [leaves, changes, joins, invalid]) list.sort((a, b) => byId(a.member, b.member))
   return [...leaves, ...changes, ...joins, ...invalid]
 }

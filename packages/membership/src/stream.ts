@@ -16,10 +16,14 @@ export interface GroupUpdate<T> {
   reads: number
 }
 
+const MAX_TRACKED_CHANGES = 100_000
+
 export class UpdateStream<T> implements AsyncIterableIterator<GroupUpdate<T>> {
   private latest: GroupSnapshot<T> | undefined
   private delivered: GroupSnapshot<T> | undefined
   private reads = 0
+  /** ids that may differ between `delivered` and `latest`; undefined: any may */
+  private changed: Set<string> | undefined = new Set()
   private waiter: { resolve: (result: IteratorResult<GroupUpdate<T>>) => void; reject: (error: unknown) => void } | undefined
   private ended = false
   private failure: { error: unknown } | undefined
@@ -35,10 +39,17 @@ export class UpdateStream<T> implements AsyncIterableIterator<GroupUpdate<T>> {
     return this.latest
   }
 
-  publish(snapshot: GroupSnapshot<T>): void {
+  /** A new snapshot; `changed`: the ids that may differ from the one published before (default: any). */
+  publish(snapshot: GroupSnapshot<T>, changed?: Iterable<string>): void {
     if (this.closed) return
     this.latest = snapshot
     this.reads++
+    if (changed === undefined) this.changed = undefined
+    else if (this.changed) {
+      for (const id of changed) this.changed.add(id)
+      // Bounded: past this, comparing everything is as cheap as tracking.
+      if (this.changed.size > MAX_TRACKED_CHANGES) this.changed = undefined
+    }
     if (!this.waiter) return
     const update = this.take()
     if (!update) return
@@ -93,11 +104,12 @@ export class UpdateStream<T> implements AsyncIterableIterator<GroupUpdate<T>> {
   private take(): GroupUpdate<T> | undefined {
     const latest = this.latest
     if (latest === undefined || latest === this.delivered) return undefined
-    const events = diffSnapshots(this.delivered, latest)
     const initial = this.delivered === undefined
+    const events = diffSnapshots(this.delivered, latest, initial ? undefined : this.changed)
     const reads = this.reads
     this.delivered = latest
     this.reads = 0
+    this.changed = new Set()
     if (!initial && events.length === 0) return undefined
     return { snapshot: latest, events, initial, reads }
   }

@@ -114,7 +114,7 @@ t.test('watch: an update per change, in order, with the events that lead to it',
     t.equal(update.value!.reads, 1)
   }
   const last = (await group.members()).members
-  t.same(watch.reader.snapshot().members, last, 'the watch agrees with a fresh read')
+  t.same(watch.reader.snapshot().snapshot.members, last, 'the watch agrees with a fresh read')
   const change = (await (async () => {
     const a = (await group.members()).get('a')!
     return a

@@ -49,6 +49,15 @@ t.test('diff: replaying the events of A -> B on A gives B, every event applicabl
     }),
     { numRuns: 500 },
   )
+  fc.assert(
+    fc.property(snapshotArb, snapshotArb, fc.array(fc.constantFrom('a', 'b', 'c', 'd', 'e', 'f')), (a, b, extra) => {
+      // A watch passes the ids it re-read: every id that differs, and maybe some that do not.
+      const differing = [...new Set([...a.allIds(), ...b.allIds()])].filter((id) => a.get(id) !== b.get(id) || a.getInvalid(id) !== b.getInvalid(id))
+      t.same(diffSnapshots(a, b, [...differing, ...extra]), diffSnapshots(a, b))
+      return true
+    }),
+    { numRuns: 300 },
+  )
   const before = new GroupSnapshot([member('a', 1, 0), member('b', 1, 0), member('c', 1, 0)])
   const after = new GroupSnapshot([member('a', 1, 1), member('b', 2, 0), member('d', 1, 0)])
   t.same(diffSnapshots(before, after).map((e) => `${e.type}:${e.member.id}`), ['leave:b', 'leave:c', 'change:a', 'join:b', 'join:d'], 'leaves, changes, joins; a new registration is leave + join')

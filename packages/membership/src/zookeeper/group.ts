@@ -103,7 +103,7 @@ export class Group<S extends z.ZodType> {
     if (options.sync) await this.zk.sync(this.path, { signal: options.signal })
     const reader = new ZkGroupReader<z.output<S>>(this.zk, this.path, this.layout, this.schema as z.ZodType<z.output<S>>)
     await reader.readAll(options.signal)
-    return reader.snapshot()
+    return reader.snapshot().snapshot
   }
 
   /**

@@ -14,13 +14,22 @@ import { checkMember, type Checked } from '../validate.js'
 const MAX_PARALLEL_READS = 512
 
 interface Entry<T> {
+  id: string
   czxid: bigint
   mzxid: bigint
   checked: Checked<T>
 }
 
 export class ZkGroupReader<T> {
+  /** by node name */
   private readonly entries = new Map<string, Entry<T>>()
+  /** node names by member id (one, but for odd kazoo names) */
+  private readonly namesById = new Map<string, Set<string>>()
+  /** what the snapshot shows, kept as entries change (by id) */
+  private readonly valid = new Map<string, Member<T>>()
+  private readonly invalid = new Map<string, InvalidMember>()
+  /** ids whose entry changed since the last snapshot() */
+  private changed = new Set<string>()
   /** getData calls made (for tests and benchmarks) */
   reads = 0
 
@@ -42,7 +51,7 @@ export class ZkGroupReader<T> {
     }
     const names = children.filter((name) => this.layout.idOf(name) !== undefined)
     const listed = new Set(names)
-    for (const name of this.entries.keys()) if (!listed.has(name)) this.entries.delete(name)
+    for (const name of [...this.entries.keys()]) if (!listed.has(name)) this.forget(name)
     await this.readNames(names, signal)
   }
 
@@ -68,7 +77,7 @@ export class ZkGroupReader<T> {
       ;({ data, stat } = await this.zk.getData(path))
     } catch (error) {
       if (!isNoNode(error)) throw error
-      this.entries.delete(name)
+      this.forget(name)
       return
     }
     const old = this.entries.get(name)
@@ -82,23 +91,46 @@ export class ZkGroupReader<T> {
       owner: `0x${stat.ephemeralOwner.toString(16)}`,
       raw: data,
     }
-    this.entries.set(name, { czxid: stat.czxid, mzxid: stat.mzxid, checked: checkMember(this.schema, meta, () => this.layout.decode(data, id)) })
+    this.entries.set(name, { id, czxid: stat.czxid, mzxid: stat.mzxid, checked: checkMember(this.schema, meta, () => this.layout.decode(data, id)) })
+    let names = this.namesById.get(id)
+    if (!names) this.namesById.set(id, (names = new Set()))
+    names.add(name)
+    this.show(id)
   }
 
-  snapshot(): GroupSnapshot<T> {
-    // Two node names could map to one id (kazoo's marker anywhere in the name): the newer wins.
-    const members = new Map<string, { czxid: bigint; member: Member<T> }>()
-    const invalid: InvalidMember[] = []
-    for (const entry of this.entries.values()) {
-      if (!entry.checked.ok) {
-        invalid.push(entry.checked.invalid)
-        continue
-      }
-      const member = entry.checked.member
-      const other = members.get(member.id)
-      if (!other || other.czxid < entry.czxid) members.set(member.id, { czxid: entry.czxid, member })
+  private forget(name: string): void {
+    const entry = this.entries.get(name)
+    if (!entry) return
+    this.entries.delete(name)
+    const names = this.namesById.get(entry.id)
+    names?.delete(name)
+    if (names?.size === 0) this.namesById.delete(entry.id)
+    this.show(entry.id)
+  }
+
+  /**
+   * Puts what the entries say about `id` into the shown maps. Two node names can map to one id
+   * (kazoo's marker elsewhere in a name): the newest node (czxid) wins.
+   */
+  private show(id: string): void {
+    let winner: Entry<T> | undefined
+    for (const name of this.namesById.get(id) ?? []) {
+      const entry = this.entries.get(name)!
+      if (!winner || entry.czxid > winner.czxid) winner = entry
     }
-    return new GroupSnapshot([...members.values()].map((m) => m.member), invalid)
+    this.valid.delete(id)
+    this.invalid.delete(id)
+    const checked = winner?.checked
+    if (checked?.ok) this.valid.set(id, checked.member)
+    else if (checked) this.invalid.set(id, checked.invalid)
+    this.changed.add(id)
+  }
+
+  /** The group as read so far, and the ids that changed since the last call. */
+  snapshot(): { snapshot: GroupSnapshot<T>; changed: Set<string> } {
+    const changed = this.changed
+    this.changed = new Set()
+    return { snapshot: new GroupSnapshot(new Map(this.valid), new Map(this.invalid)), changed }
   }
 }
 

@@ -45,7 +45,8 @@ export function watchGroup<T>(zk: ZooKeeperClient, path: string, layout: Layout,
         syncFirst = false
         await reader.readAll(stop.signal)
       } else await reader.readNames(work.names, stop.signal)
-      stream.publish(reader.snapshot())
+      const { snapshot, changed } = reader.snapshot()
+      stream.publish(snapshot, changed)
     },
     (error, attempt) => {
       if (stop.signal.aborted) return undefined
