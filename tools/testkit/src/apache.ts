@@ -1,7 +1,7 @@
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs'
-import { join } from 'node:path'
-import { fourLetterWord, freePort, waitFor } from './ports.js'
+import { existsSync } from 'node:fs'
+import { fourLetterWord, waitFor } from './ports.js'
 import { spawnTracked, tempDir, type Spawned } from './processes.js'
+import { configFile, layOutEnsemble, superviseEnsemble, whitelist } from './ensemble.js'
 
 /** Where Debian's `zookeeper` package puts Apache ZooKeeper 3.8 (`.ci/run` installs it). */
 export const APACHE_ZOOKEEPER_JAR = '/usr/share/java/zookeeper.jar'
@@ -56,15 +56,11 @@ export interface ApacheOptions {
   adminServer?: boolean
 }
 
-function whitelist(options: ApacheOptions): string {
-  return options.fourLetterWords === undefined ? '*' : options.fourLetterWords.join(',')
-}
-
 function javaArgs(member: ApacheMember, configFile: string, options: ApacheOptions, standalone: boolean): string[] {
   const props: Record<string, string | number> = {
     'zookeeper.extendedTypesEnabled': String(options.extendedTypes ?? true),
     'zookeeper.admin.enableServer': String(options.adminServer === true),
-    'zookeeper.4lw.commands.whitelist': whitelist(options),
+    'zookeeper.4lw.commands.whitelist': whitelist(options.fourLetterWords),
     ...options.systemProperties,
   }
   const classPath = [APACHE_ZOOKEEPER_JAR, LOG_CONFIG_DIR, ...(options.adminServer === true ? [SERVLET_API_JAR] : [])].join(':')
@@ -87,85 +83,15 @@ function javaArgs(member: ApacheMember, configFile: string, options: ApacheOptio
 export async function startApacheZooKeeper(options: ApacheOptions = {}): Promise<ApacheEnsemble> {
   if (!apacheZooKeeperInstalled()) throw new Error(`Apache ZooKeeper is not installed (${APACHE_ZOOKEEPER_JAR}); .ci/run installs the Debian package 'zookeeper'`)
   const words = options.fourLetterWords
-  if (words !== undefined && !words.includes('ruok') && !words.includes('srvr')) throw new Error('fourLetterWords must include ruok or srvr: startup waits on one of them')
-  const count = options.members ?? 1
-  const standalone = count === 1
+  whitelist(words)
+  const standalone = (options.members ?? 1) === 1
   const root = tempDir('apache-zk')
-  const members: ApacheMember[] = []
-  for (let id = 1; id <= count; id++) {
-    const dataDir = join(root.path, `member-${id}`)
-    mkdirSync(dataDir, { recursive: true })
-    writeFileSync(join(dataDir, 'myid'), `${id}\n`)
-    const adminPort = options.adminServer === true ? await freePort() : undefined
-    members.push({ id, clientPort: await freePort(), quorumPort: await freePort(), electionPort: await freePort(), dataDir, adminPort, process: undefined })
-  }
-  const configFile = (member: ApacheMember) => join(member.dataDir, 'zoo.cfg')
-  for (const member of members) {
-    const lines: Record<string, string | number> = {
-      tickTime: options.tickTimeMs ?? 2000,
-      initLimit: 10,
-      syncLimit: 5,
-      dataDir: member.dataDir,
-      clientPort: member.clientPort,
-      clientPortAddress: '127.0.0.1',
-      maxClientCnxns: 0,
-      'admin.enableServer': String(options.adminServer === true),
-      ...(member.adminPort === undefined ? {} : { 'admin.serverAddress': '127.0.0.1', 'admin.serverPort': member.adminPort }),
-      '4lw.commands.whitelist': whitelist(options),
-      ...options.config,
-    }
-    const text = Object.entries(lines).map(([key, value]) => `${key}=${value}`)
-    if (!standalone) {
-      for (const peer of members) text.push(`server.${peer.id}=127.0.0.1:${peer.quorumPort}:${peer.electionPort}`)
-    }
-    writeFileSync(configFile(member), `${text.join('\n')}\n`)
-  }
-  const byId = (id: number) => {
-    const member = members.find((m) => m.id === id)
-    if (!member) throw new Error(`no Apache member ${id}`)
-    return member
-  }
-  const start = async (id: number) => {
-    const member = byId(id)
+  const members = await layOutEnsemble(root.path, options)
+  const start = async (member: ApacheMember) => {
     member.process = spawnTracked('java', javaArgs(member, configFile(member), options, standalone))
     const probe = words === undefined || words.includes('ruok') ? 'ruok' : 'srvr'
     const answered = (answer: string) => (probe === 'ruok' ? answer === 'imok' : answer.startsWith('Zookeeper version:') || answer.startsWith('This ZooKeeper instance'))
-    await waitFor(async () => answered(await fourLetterWord(member.clientPort, probe, '127.0.0.1', 1_000)), 30_000, `Apache ZooKeeper member ${id} to answer ${probe}`)
+    await waitFor(async () => answered(await fourLetterWord(member.clientPort, probe, '127.0.0.1', 1_000)), 30_000, `Apache ZooKeeper member ${member.id} to answer ${probe}`)
   }
-  const mode = async (id: number) => {
-    try {
-      const srvr = await fourLetterWord(byId(id).clientPort, 'srvr', '127.0.0.1', 1_000)
-      return /Mode: (\w+)/.exec(srvr)?.[1]
-    } catch {
-      return undefined
-    }
-  }
-  const ensemble: ApacheEnsemble = {
-    members,
-    connectString: members.map((m) => `127.0.0.1:${m.clientPort}`).join(','),
-    start,
-    mode,
-    kill: async (id) => {
-      const member = byId(id)
-      member.process?.child.kill('SIGKILL')
-      await member.process?.stop(0)
-      member.process = undefined
-    },
-    stop: async () => {
-      await Promise.all(members.map((m) => m.process?.stop()))
-      root.remove()
-    },
-  }
-  try {
-    await Promise.all(members.map((m) => start(m.id)))
-    await waitFor(async () => {
-      const modes = await Promise.all(members.map((m) => mode(m.id)))
-      return modes.every((m) => m === 'standalone' || m === 'leader' || m === 'follower')
-    }, 60_000, 'the Apache ensemble to elect a leader')
-  } catch (error) {
-    const logs = members.map((m) => `--- member ${m.id}\n${m.process?.output().slice(-2_000) ?? ''}`).join('\n')
-    await ensemble.stop()
-    throw new Error(`${(error as Error).message}\n${logs}`)
-  }
-  return ensemble
+  return await superviseEnsemble(members, start, root.remove, 'Apache')
 }

@@ -1,0 +1,47 @@
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import type { ApacheEnsemble, ApacheMember } from './apache.js'
+import { fourLetterWord, waitFor } from './ports.js'
+import { spawnTracked, tempDir } from './processes.js'
+import { configFile, layOutEnsemble, superviseEnsemble, whitelist } from './ensemble.js'
+
+/** The repository root (this file is tools/testkit/{src,dist}/*). */
+const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url))
+/** `zoo` run from source, so tests need no build of @zoo/server (testkit never imports it). */
+const ZOO_CLI = join(REPO_ROOT, 'packages/server/src/cli.ts')
+
+/** Same shape as an Apache member/ensemble, so a test target can swap one for the other. */
+export type ZooMember = ApacheMember
+export type ZooEnsemble = ApacheEnsemble
+
+export interface ZooClusterOptions {
+  /** number of voting members; 1 runs a standalone member */
+  members?: number
+  tickTimeMs?: number
+  /** extra zoo.cfg lines (e.g. `readonlymode.enabled: 'true'`) */
+  config?: Record<string, string | number>
+  /** `4lw.commands.whitelist` (default every word); must hold `ruok` or `srvr` */
+  fourLetterWords?: readonly string[]
+  /** each member's admin HTTP server on its own free port on 127.0.0.1 (default false) */
+  adminServer?: boolean
+}
+
+/**
+ * Starts a `zoo` cluster of `members` processes (`zoo server --config`, one per member, from
+ * source via tsx) on 127.0.0.1 with OS-chosen ports, and waits until every member serves.
+ * kill(id) is SIGKILL; start(id) restarts a member on its data. Data lives in a temp dir
+ * removed by `stop()`.
+ */
+export async function startZooCluster(options: ZooClusterOptions = {}): Promise<ZooEnsemble> {
+  whitelist(options.fourLetterWords)
+  const root = tempDir('zoo-cluster')
+  const members = await layOutEnsemble(root.path, options)
+  const start = async (member: ZooMember) => {
+    const args = ['--import', 'tsx', '--conditions=zoo-source', ZOO_CLI, 'server', '--config', configFile(member)]
+    member.process = spawnTracked(process.execPath, args, { cwd: REPO_ROOT })
+    // Up means its client port answers; a restarted member may stay outside a quorum (a
+    // minority), so its mode is not waited for here.
+    await waitFor(async () => (await fourLetterWord(member.clientPort, 'srvr', '127.0.0.1', 1_000)).length > 0, 60_000, `zoo member ${member.id} to answer srvr`)
+  }
+  return await superviseEnsemble(members, start, root.remove, 'zoo')
+}
