@@ -101,7 +101,7 @@ export interface EphemeralOwner {
   created: string[]
   /** when the harness killed or closed it; undefined if it was still alive at the end */
   endedMs?: number
-  how: 'killed' | 'closed' | 'alive'
+  how: 'killed' | 'closed' | 'expired' | 'alive'
 }
 
 export interface History {

@@ -34,13 +34,14 @@ export class Network {
     private readonly proxies: Map<string, LinkProxy>,
   ) {}
 
-  static async start(members: readonly PeerPorts[], options: NetworkOptions = {}): Promise<Network> {
+  /** `reserved`: ports the members will bind later, which no proxy may take meanwhile */
+  static async start(members: readonly PeerPorts[], options: NetworkOptions = {}, reserved: ReadonlySet<number> = new Set()): Promise<Network> {
     const proxies = new Map<string, LinkProxy>()
     try {
       for (const from of members) {
         for (const to of members) {
           if (from.id === to.id) continue
-          for (const channel of CHANNELS) proxies.set(key(from.id, to.id, channel), await LinkProxy.start(channel === 'quorum' ? to.quorumPort : to.electionPort))
+          for (const channel of CHANNELS) proxies.set(key(from.id, to.id, channel), await startAvoiding(channel === 'quorum' ? to.quorumPort : to.electionPort, reserved))
         }
       }
     } catch (error) {
@@ -136,6 +137,21 @@ export class Network {
     const proxy = this.proxies.get(key(from, to, channel))
     if (proxy === undefined) throw new RangeError(`no link ${from}->${to} (${channel})`)
     return proxy
+  }
+}
+
+/** A proxy on an OS-picked port that is not one of the members' own (not yet bound) ports. */
+async function startAvoiding(targetPort: number, reserved: ReadonlySet<number>): Promise<LinkProxy> {
+  const unlucky: LinkProxy[] = []
+  try {
+    for (let attempt = 0; attempt < 100; attempt++) {
+      const proxy = await LinkProxy.start(targetPort)
+      if (!reserved.has(proxy.port)) return proxy
+      unlucky.push(proxy) // keep it open so the OS picks another port next time
+    }
+    throw new Error('no proxy port outside the reserved ones after 100 attempts')
+  } finally {
+    await Promise.all(unlucky.map((p) => p.close()))
   }
 }
 

@@ -95,7 +95,11 @@ function plan(kind: FaultKind, rng: Rng, ids: number[], options: ScheduleOptions
       return { kind, target: choose(rng, ids), pauseMs: Math.round(options.sessionTimeoutMs * (1.2 + rng.next() * 1.3)) }
     case 'partition': {
       const shapes: PartitionShape[] = ids.length >= 3 ? ['majority-minority', 'isolated-leader', 'bridge', 'one-way'] : ['majority-minority', 'one-way']
-      return { kind, shape: rng.pick(shapes), order: rng.shuffle(ids), mode: rng.chance(0.7) ? 'drop' : 'cut', holdMs: rng.int(4_000, 15_000) }
+      const shape = rng.pick(shapes)
+      const order = rng.shuffle(ids)
+      const cut = rng.chance(0.3)
+      // A one-way fault can only drop: a reset would end the connection in both directions.
+      return { kind, shape, order, mode: cut && shape !== 'one-way' ? 'cut' : 'drop', holdMs: rng.int(4_000, 15_000) }
     }
     case 'clock':
       return { kind, target: choose(rng, ids), stopsMs: Array.from({ length: rng.int(3, 6) }, () => rng.int(Math.round(tick * 1.5), tick * 4)), runMs: rng.int(100, 600) }

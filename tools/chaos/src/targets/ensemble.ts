@@ -7,7 +7,7 @@
  */
 import { createWriteStream, mkdirSync, writeFileSync, type WriteStream } from 'node:fs'
 import { join } from 'node:path'
-import { fourLetterWord, spawnTracked, waitFor, type Spawned } from '@zoo/testkit'
+import { fourLetterWord, spawnTracked, type Spawned } from '@zoo/testkit'
 import { damageLogTail, type LogFormat } from '../faults/disk.js'
 import type { ChaosTarget, EnsembleOptions, MemberPorts, MemberStatus } from './target.js'
 
@@ -26,6 +26,8 @@ interface Running {
 
 export class MemberProcesses {
   private readonly running = new Map<number, Running>()
+  /** the output of each member's latest process, kept after it exits for failure messages */
+  private readonly lastOutput = new Map<number, () => string>()
 
   constructor(
     private readonly options: EnsembleOptions,
@@ -87,20 +89,24 @@ export class MemberProcesses {
     spawned.child.stdout?.pipe(log, { end: false })
     spawned.child.stderr?.pipe(log, { end: false })
     this.running.set(id, { spawned, log })
+    this.lastOutput.set(id, spawned.output)
     spawned.child.once('exit', () => {
       if (this.running.get(id)?.spawned === spawned) this.running.delete(id)
       log.end()
     })
   }
 
-  /** Waits until the member answers `srvr` (serving or not): the process is up. */
+  /** Waits until the member answers `srvr` (serving or not): the process is up. Fails at once if it exits. */
   async answering(id: number, timeoutMs = 60_000): Promise<void> {
     const port = this.port(id)
-    await waitFor(async () => {
-      if (!this.running.has(id)) throw new Error(`member ${id} exited:\n${this.logTail(id)}`)
-      const answer = await fourLetterWord(port, 'srvr', HOST, 1_000)
-      return answer.length > 0
-    }, timeoutMs, `member ${id} to answer srvr`)
+    const deadline = performance.now() + timeoutMs
+    while (performance.now() < deadline) {
+      if (!this.running.has(id)) throw new Error(`member ${id} exited while starting:\n${this.logTail(id)}`)
+      const answer = await fourLetterWord(port, 'srvr', HOST, 1_000).catch(() => '')
+      if (answer.length > 0) return
+      await new Promise((resolve) => setTimeout(resolve, 100))
+    }
+    throw new Error(`member ${id} did not answer srvr within ${timeoutMs} ms:\n${this.logTail(id)}`)
   }
 
   async kill(id: number): Promise<void> {
@@ -117,7 +123,8 @@ export class MemberProcesses {
   }
 
   logTail(id: number): string {
-    return this.running.get(id)?.spawned.output().slice(-3_000) ?? '(not running; see member.log)'
+    const output = this.lastOutput.get(id)?.()
+    return output === undefined ? '(never started)' : output.slice(-3_000)
   }
 
   async status(id: number): Promise<MemberStatus> {

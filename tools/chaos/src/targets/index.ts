@@ -13,7 +13,8 @@ export interface TargetSetup {
 
 /** The proxies between the members, then the target whose members dial through them. */
 export async function createTarget(name: TargetName, setup: TargetSetup): Promise<{ network: Network; target: ChaosTarget }> {
-  const network = await Network.start(setup.members, { rewriteElectionHello: name === 'apache' ? rewriteApacheElectionHello : undefined })
+  const reserved = new Set(setup.members.flatMap((m) => [m.clientPort, m.quorumPort, m.electionPort]))
+  const network = await Network.start(setup.members, { rewriteElectionHello: name === 'apache' ? rewriteApacheElectionHello : undefined }, reserved)
   const ensemble = { members: setup.members, peerAddress: (from: number, to: number) => network.peerAddress(from, to), dir: setup.dir, tickTimeMs: setup.tickTimeMs }
   try {
     return { network, target: name === 'apache' ? apacheTarget(ensemble) : zooTarget(ensemble, setup.extraConfig) }
