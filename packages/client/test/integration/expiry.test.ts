@@ -55,8 +55,14 @@ t.test('expired by the server: reported once, ephemerals gone, calls fail with S
   t.same(finalStates.map(([s]) => s), ['suspended', 'expired'], 'reported once')
   t.equal(final.state, 'expired')
   await t.rejects(final.getData('/'), { code: ErrorCode.SESSIONEXPIRED }, 'calls fail with SESSIONEXPIRED')
-  // The server deleted the ephemeral on the session's way out and told the connection still open.
-  t.same(onEphemeral, [{ type: 'deleted', path: '/f-eph' }], 'a one-shot watch fires once')
+  // The server deleted the ephemeral on the session's way out and told the connection if it was
+  // still open; if the pause outlasted the read timeout (a loaded machine), the client learned
+  // the expiry on reconnecting, and the watch hears that instead. Either way: once.
+  t.equal(onEphemeral.length, 1, 'a one-shot watch fires once')
+  t.ok(
+    onEphemeral.some((e) => e.path === '/f-eph' && (e.type === 'deleted' || e.type === 'sessionExpired')),
+    `deleted, or sessionExpired after a dropped connection: ${JSON.stringify(onEphemeral)}`,
+  )
   t.same(onStable, [{ type: 'sessionExpired', path: '/stable' }], 'a watch that can no longer fire hears sessionExpired')
   t.ok(final.sessionSignal().aborted)
 
@@ -68,6 +74,8 @@ t.test('expired by the server: reported once, ephemerals gone, calls fail with S
   t.equal(await observer.exists('/r-eph'), null, 'the ephemerals of the expired sessions are gone')
   t.equal(await observer.exists('/f-eph'), null)
   await renewing.create('/r-eph', 'again', { mode: 'ephemeral' })
+  // Another client on another member sees a write only after a sync: ZooKeeper promises no more.
+  await observer.sync('/')
   t.equal((await observer.exists('/r-eph'))?.ephemeralOwner, renewing.sessionId, 'the renewed session works')
 })
 
