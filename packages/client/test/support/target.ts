@@ -1,9 +1,9 @@
 /**
- * The server the integration tests run against, as a parameter: Apache ZooKeeper 3.8 today,
- * `zoo cluster` once @zoo/server exists (add a Target here; the tests do not change). Pick one
- * with ZOO_CLIENT_TARGET (default `apache`).
+ * The server the integration tests run against, as a parameter: Apache ZooKeeper 3.8 or a real
+ * `zoo` cluster (the tests do not change). Pick one with ZOO_CLIENT_TARGET (default `apache`);
+ * `npm test` runs the integration suite against both.
  */
-import { fourLetterWord, startApacheZooKeeper } from '@zoo/testkit'
+import { fourLetterWord, startApacheZooKeeper, startZooCluster, type ApacheEnsemble } from '@zoo/testkit'
 import type { Test } from 'tap'
 import { createClient, type ZooKeeperClient } from '../../src/client.js'
 import type { ClientOptions } from '../../src/options.js'
@@ -42,56 +42,69 @@ export interface Target {
   start(options: EnsembleOptions): Promise<Ensemble>
 }
 
+/** An Ensemble over a started Apache or zoo ensemble (both have testkit's ApacheEnsemble shape). */
+function ensembleOver(servers: ApacheEnsemble): Ensemble {
+  const member = (id: number) => {
+    const m = servers.members.find((x) => x.id === id)
+    if (!m) throw new Error(`no member ${id}`)
+    return m
+  }
+  const signal = (id: number, name: NodeJS.Signals) => {
+    const child = member(id).process?.child
+    if (!child) throw new Error(`member ${id} is not running`)
+    child.kill(name)
+  }
+  const paused = new Set<number>()
+  return {
+    connectString: servers.connectString,
+    ids: servers.members.map((m) => m.id),
+    address: (id) => `127.0.0.1:${member(id).clientPort}`,
+    memberAt: (hostPort) => {
+      const port = Number(hostPort.split(':').at(-1))
+      const m = servers.members.find((x) => x.clientPort === port)
+      if (!m) throw new Error(`no member at ${hostPort}`)
+      return m.id
+    },
+    mode: (id) => servers.mode(id),
+    readOnly: async (id) => (await fourLetterWord(member(id).clientPort, 'isro', '127.0.0.1', 1_000).catch(() => '')) === 'ro',
+    kill: (id) => servers.kill(id),
+    start: (id) => servers.start(id),
+    pause: (id) => {
+      signal(id, 'SIGSTOP')
+      paused.add(id)
+    },
+    resume: (id) => {
+      signal(id, 'SIGCONT')
+      paused.delete(id)
+    },
+    stop: async () => {
+      // A stopped process ignores SIGTERM until it runs again.
+      for (const id of paused) signal(id, 'SIGCONT')
+      await servers.stop()
+    },
+  }
+}
+
 export const apacheTarget: Target = {
   name: 'apache',
   async start({ members, tickTimeMs, readOnlyMode }) {
     // Apache creates sessions on a read-only member only as local sessions.
     const systemProperties = readOnlyMode ? { 'readonlymode.enabled': 'true' } : undefined
     const config = readOnlyMode ? { localSessionsEnabled: 'true', localSessionsUpgradingEnabled: 'true' } : undefined
-    const apache = await startApacheZooKeeper({ members, extendedTypes: true, tickTimeMs, systemProperties, config })
-    const member = (id: number) => {
-      const m = apache.members.find((x) => x.id === id)
-      if (!m) throw new Error(`no member ${id}`)
-      return m
-    }
-    const signal = (id: number, name: NodeJS.Signals) => {
-      const child = member(id).process?.child
-      if (!child) throw new Error(`member ${id} is not running`)
-      child.kill(name)
-    }
-    const paused = new Set<number>()
-    return {
-      connectString: apache.connectString,
-      ids: apache.members.map((m) => m.id),
-      address: (id) => `127.0.0.1:${member(id).clientPort}`,
-      memberAt: (hostPort) => {
-        const port = Number(hostPort.split(':').at(-1))
-        const m = apache.members.find((x) => x.clientPort === port)
-        if (!m) throw new Error(`no member at ${hostPort}`)
-        return m.id
-      },
-      mode: (id) => apache.mode(id),
-      readOnly: async (id) => (await fourLetterWord(member(id).clientPort, 'isro', '127.0.0.1', 1_000).catch(() => '')) === 'ro',
-      kill: (id) => apache.kill(id),
-      start: (id) => apache.start(id),
-      pause: (id) => {
-        signal(id, 'SIGSTOP')
-        paused.add(id)
-      },
-      resume: (id) => {
-        signal(id, 'SIGCONT')
-        paused.delete(id)
-      },
-      stop: async () => {
-        // A stopped process ignores SIGTERM until it runs again.
-        for (const id of paused) signal(id, 'SIGCONT')
-        await apache.stop()
-      },
-    }
+    return ensembleOver(await startApacheZooKeeper({ members, extendedTypes: true, tickTimeMs, systemProperties, config }))
   },
 }
 
-const targets: Record<string, Target> = { apache: apacheTarget }
+/** `zoo server` processes (@zoo/server from source), one per member: TTL nodes are always on. */
+export const zooTarget: Target = {
+  name: 'zoo',
+  async start({ members, tickTimeMs, readOnlyMode }) {
+    const config = readOnlyMode ? { 'readonlymode.enabled': 'true' } : undefined
+    return ensembleOver(await startZooCluster({ members, tickTimeMs, config }))
+  },
+}
+
+const targets: Record<string, Target> = { apache: apacheTarget, zoo: zooTarget }
 
 export function selectedTarget(): Target {
   const name = process.env.ZOO_CLIENT_TARGET ?? 'apache'
