@@ -41,9 +41,13 @@ async function main(): Promise<number> {
     strict: true,
   })
   const parsed = schema.safeParse(values)
-  if (!parsed.success || parsed.data.help) {
-    process.stderr.write(`${parsed.success ? '' : `${z.prettifyError(parsed.error)}\n`}${USAGE}\n`)
-    return parsed.success ? 0 : 3
+  if (!parsed.success) {
+    process.stderr.write(`${z.prettifyError(parsed.error)}\n${USAGE}\n`)
+    return 3
+  }
+  if (parsed.data.help) {
+    process.stdout.write(`${USAGE}\n`)
+    return 0
   }
   const o = parsed.data
   const reportDir = o.report || `chaos-report-${o.target}-${o.seed}`

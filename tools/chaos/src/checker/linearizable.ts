@@ -57,7 +57,7 @@ export type LinearizabilityResult<S, O> =
   | { verdict: 'unknown'; steps: number; reason: string }
 
 export interface CheckOptions {
-  /** search steps before giving up with `unknown` (default 5,000,000) */
+  /** search steps before giving up with `unknown` (default 20,000,000) */
   maxSteps?: number
 }
 
@@ -217,7 +217,7 @@ interface Frame<S> {
 }
 
 export function checkLinearizable<S, O>(model: Model<S, O>, ops: TimedOperation<O>[], options: CheckOptions = {}): LinearizabilityResult<S, O> {
-  const maxSteps = options.maxSteps ?? 5_000_000
+  const maxSteps = options.maxSteps ?? 20_000_000
   const head = buildList(ops)
   const set = new LinearizedSet(ops.length)
   const explored = new Explored()

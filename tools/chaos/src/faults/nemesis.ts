@@ -86,7 +86,9 @@ export class Nemesis {
       record.notes.push(`failed: ${(error as Error).message}`)
       this.context.log(`fault failed: ${(error as Error).message}`)
     } finally {
-      await this.healAll()
+      // A member that cannot be restarted is recorded, not thrown: the recovery check after the
+      // workload then fails the run with the member's output at hand.
+      await this.healAll().catch((error: Error) => record.notes.push(`heal failed: ${error.message}`))
       record.endMs = this.context.now()
       this.context.log(`healed: ${record.description}${record.notes.length ? ` (${record.notes.join('; ')})` : ''}`)
     }

@@ -5,7 +5,6 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process'
 import { createInterface } from 'node:readline'
-import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { EphemeralOwner } from '../checker/history.js'
 import type { Rng } from '../faults/rng.js'
@@ -30,11 +29,11 @@ export interface OwnersOptions {
   log: (line: string) => void
 }
 
-/** How to run owner-process as a child: from source through tsx, or the built file. */
+/** How to run owner-process as a child: its source through tsx (zoo-source), or its build. */
 function ownerCommand(): { command: string; args: string[] } {
-  const here = dirname(fileURLToPath(import.meta.url))
-  if (import.meta.url.endsWith('.ts')) return { command: process.execPath, args: ['--import', 'tsx', '--conditions=zoo-source', join(here, 'owner-process.ts')] }
-  return { command: process.execPath, args: [join(here, 'owner-process.js')] }
+  const script = fileURLToPath(import.meta.resolve('@zoo/chaos/owner-process'))
+  if (script.endsWith('.ts')) return { command: process.execPath, args: ['--import', 'tsx', '--conditions=zoo-source', script] }
+  return { command: process.execPath, args: [script] }
 }
 
 export class Owners {
