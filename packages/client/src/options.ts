@@ -22,8 +22,9 @@ export interface ConnectionString {
   chroot: string | undefined
 }
 
+/** A bad option or connection string. Recipes throw it too (or a subclass naming their package). */
 export class InvalidOptionsError extends TypeError {
-  override readonly name = 'InvalidOptionsError'
+  override readonly name: string = 'InvalidOptionsError'
 }
 
 const port = (text: string, ctx: z.RefinementCtx): number => {

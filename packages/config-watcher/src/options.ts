@@ -2,6 +2,7 @@
  * Options shared by both backends, checked with zod at the edge so a typo fails at once with
  * the field's name rather than as a watcher that silently never updates.
  */
+import { InvalidOptionsError, parseOptions as parseRecipeOptions } from '@zoo/recipe-core'
 import * as z from 'zod'
 import { jsonParser, type Parser } from './parser.js'
 import type { RawConfig } from './cell.js'
@@ -17,14 +18,13 @@ export const commonOptionsSchema = z.object({
   signal: z.instanceof(AbortSignal).optional(),
 })
 
-export class InvalidWatcherOptionsError extends TypeError {
-  override readonly name = 'InvalidWatcherOptionsError'
+/** config-watcher's name for a bad option; an `InvalidOptionsError` like every recipe's. */
+export class InvalidWatcherOptionsError extends InvalidOptionsError {
+  override readonly name: string = 'InvalidWatcherOptionsError'
 }
 
 export function parseOptions<S extends z.ZodType>(schema: S, options: unknown, what: string): z.output<S> {
-  const result = schema.safeParse(options ?? {})
-  if (result.success) return result.data
-  throw new InvalidWatcherOptionsError(`invalid ${what}:\n${z.prettifyError(result.error)}`)
+  return parseRecipeOptions(schema, options, what, InvalidWatcherOptionsError)
 }
 
 /** A zod 4 schema, also from another copy of zod (instanceof would fail across copies). */

@@ -5,4 +5,4 @@ export {
 } from './leadership.js'
 export { LatchBase } from './latch-base.js'
 export { runAsLeader, type LeaderFunction, type Relinquishable, type RunAsLeaderOptions } from './run-as-leader.js'
-export { InvalidOptionsError } from './options.js'
+export { InvalidOptionsError } from '@zoo/recipe-core'

@@ -19,12 +19,11 @@
 import * as z from 'zod'
 import { isConnectionLoss, isSessionExpired, type ClientState, type Clock, type ZooKeeperClient } from '@zoo/client'
 import {
-  ContenderQueue, PlaceLostError, curatorNaming, firstN, kazooNaming, sleep, zooNaming,
+  ContenderQueue, PlaceLostError, curatorNaming, firstN, kazooNaming, parseOptions, sleep, zooNaming,
   type Contender, type NamingScheme,
 } from '@zoo/recipe-core'
 import { LatchBase } from './latch-base.js'
 import { LatchClosedError, deadlineAfter, systemClock, type LeaderTerm, type LostReason } from './leadership.js'
-import { parseOptions } from './options.js'
 
 type Kind = 'latch'
 

@@ -4,17 +4,7 @@
  */
 import * as z from 'zod'
 
-/** Options are checked where they enter: a mistake fails at once, naming the field. */
-// TODO(recipe-core): leader-latch and config-watcher carry the same two helpers.
-export class InvalidOptionsError extends TypeError {
-  override readonly name = 'InvalidOptionsError'
-}
-
-export function parseOptions<S extends z.ZodType>(schema: S, input: unknown, what: string): z.output<S> {
-  const result = schema.safeParse(input ?? {})
-  if (!result.success) throw new InvalidOptionsError(`invalid ${what}:\n${z.prettifyError(result.error)}`)
-  return result.data
-}
+export { InvalidOptionsError } from '@zoo/recipe-core'
 
 export type InvalidReason = 'decode' | 'schema' | 'name'
 

@@ -1,5 +1,5 @@
 export { RedisLeaderLatch, redisLatchOptionsSchema, type RedisLatchOptions, type RedisLeader } from './latch.js'
 export { LatchClosedError, LeadershipLostError, LeadershipTimeoutError, type LeaderTerm, type LostReason } from '../leadership.js'
-export { InvalidOptionsError } from '../options.js'
+export { InvalidOptionsError } from '@zoo/recipe-core'
 export type { LeaderFunction, RunAsLeaderOptions } from '../run-as-leader.js'
 export { LatchBase } from '../latch-base.js'

@@ -13,9 +13,9 @@
 import { randomUUID } from 'node:crypto'
 import * as z from 'zod'
 import type { Clock } from '@zoo/client'
+import { parseOptions } from '@zoo/recipe-core'
 import { LatchBase } from '../latch-base.js'
 import { LatchClosedError, deadlineAfter, systemClock } from '../leadership.js'
-import { parseOptions } from '../options.js'
 import { ACQUIRE, RELEASE, RENEW, parseLeaseValue } from './scripts.js'
 
 const SCRIPTS = {

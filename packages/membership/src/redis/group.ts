@@ -8,7 +8,7 @@
 import type { Redis } from 'ioredis'
 import * as z from 'zod'
 import type { Codec } from '../codec.js'
-import { parseOptions } from '../errors.js'
+import { parseOptions } from '@zoo/recipe-core'
 import { zooLayout, type Layout } from '../layouts.js'
 import { firstRegistration, reserveId } from '../membership-base.js'
 import { Rereader, backoffMs } from '../reread.js'

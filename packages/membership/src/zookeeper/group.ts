@@ -7,7 +7,7 @@ import { isNodeExists, validatePath, type ACL, type ZooKeeperClient } from '@zoo
 import * as z from 'zod'
 import type { Codec } from '../codec.js'
 import { curatorInstanceOptionsSchema, type CuratorInstanceOptions } from '../curator.js'
-import { parseOptions } from '../errors.js'
+import { parseOptions } from '@zoo/recipe-core'
 import { firstRegistration, reserveId } from '../membership-base.js'
 import { layoutFor, type EncodeContext, type Layout } from '../layouts.js'
 import { type GroupSnapshot } from '../snapshot.js'
