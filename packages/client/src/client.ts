@@ -6,6 +6,7 @@ import {
   ErrorCode, KeeperError, OpCode,
   type ACL, type DecodedReply, type ErrorCode as ErrorCodeValue, type MultiReadOp, type Request, type Stat,
 } from '@zoo/protocol'
+import { onAbort } from './abort.js'
 import { ClientCore, type CallOptions, type CoreDependencies } from './core.js'
 import type { EventStream } from './event-stream.js'
 import { createRequestFields, toBytes, toData, type CreateOptions, type NodeData } from './modes.js'
@@ -329,13 +330,9 @@ export class ZooKeeperClient {
   watch(path: string, options: WatchOptions = {}): AsyncIterableIterator<PersistentWatchEvent> {
     const recursive = options.recursive === true
     const server = this.toServer(path)
-    const { stream, first } = this.core.openStream(path, recursive)
+    const { stream, first } = this.core.openStream(path, recursive, options.signal)
     if (first) this.registerPersistent(stream, path, server, recursive)
-    const signal = options.signal
-    if (signal) {
-      if (signal.aborted) void stream.return()
-      else signal.addEventListener('abort', () => void stream.return(), { once: true })
-    }
+    if (options.signal?.aborted) void stream.return()
     return stream
   }
 
@@ -444,14 +441,13 @@ function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
   return new Promise((resolve, reject) => {
     if (signal?.aborted) return reject(signal.reason)
     const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort)
+      unlisten?.()
       resolve()
     }, ms)
-    const onAbort = () => {
+    const unlisten = signal && onAbort(signal, () => {
       clearTimeout(timer)
-      reject(signal!.reason)
-    }
-    signal?.addEventListener('abort', onAbort, { once: true })
+      reject(signal.reason)
+    })
   })
 }
 

@@ -13,6 +13,7 @@ import {
   type DecodedReply, type Request,
 } from '@zoo/protocol'
 import { systemClock, type Clock, type TimerHandle } from './clock.js'
+import { onAbort } from './abort.js'
 import { Connection } from './connection.js'
 import { BoundedQueue } from './deque.js'
 import { EventStream } from './event-stream.js'
@@ -105,6 +106,9 @@ export class ClientCore extends EventEmitter {
     deps: CoreDependencies = {},
   ) {
     super()
+    // Every recipe on a client listens to 'state' (one per lock, latch, membership, watcher):
+    // a process with dozens of them is normal use, not the leak EventEmitter's limit of 10 guards against.
+    this.setMaxListeners(0)
     this.clock = deps.clock ?? systemClock
     this.random = deps.random ?? Math.random
     this.chroot = new Chroot(target.chroot)
@@ -179,11 +183,10 @@ export class ClientCore extends EventEmitter {
 
   private watchCall(call: Call, timeoutMs: number | undefined, signal: AbortSignal | undefined): void {
     const timer = timeoutMs === undefined ? undefined : this.clock.setTimeout(() => this.fail(call, new KeeperError(ErrorCode.REQUESTTIMEOUT, call.path)), timeoutMs)
-    const onAbort = () => this.fail(call, signal!.reason)
-    signal?.addEventListener('abort', onAbort, { once: true })
+    const unlisten = signal && onAbort(signal, () => this.fail(call, signal.reason))
     call.detach = () => {
       if (timer !== undefined) this.clock.clearTimeout(timer)
-      signal?.removeEventListener('abort', onAbort)
+      unlisten?.()
     }
   }
 
@@ -280,12 +283,15 @@ export class ClientCore extends EventEmitter {
   // ------------------------------------------------------------------ persistent watch streams
 
   /** A `for await` stream of events under `path`; addWatch is sent by the caller when needed. */
-  openStream(path: string, recursive: boolean): { stream: EventStream<PersistentWatchEvent>; first: boolean } {
+  /** A persistent-watch stream; `signal` ends it (and is let go of when the stream ends first). */
+  openStream(path: string, recursive: boolean, signal?: AbortSignal): { stream: EventStream<PersistentWatchEvent>; first: boolean } {
     let listener: PersistentWatchCallback = () => {}
+    let unlisten: (() => void) | undefined
     const stream = new EventStream<PersistentWatchEvent>(
       MAX_BUFFERED_WATCH_EVENTS,
       () => ({ type: 'resync', path, reason: 'overflow' }),
       () => {
+        unlisten?.()
         this.streams.delete(stream)
         const action = this.watches.removePersistent(path, recursive, listener)
         // Offline, the next reconnect registers exactly what is left.
@@ -297,6 +303,7 @@ export class ClientCore extends EventEmitter {
     listener = (event) => stream.push(event)
     this.streams.add(stream)
     const first = this.watches.addPersistent(path, recursive, listener)
+    if (signal && !signal.aborted) unlisten = onAbort(signal, () => void stream.return())
     return { stream, first }
   }
 
