@@ -24,6 +24,11 @@ export function randomLockValue(): string {
   return randomBytes(16).toString('base64url')
 }
 
+/** A script argument: numbers and strings as Redis prints them, Buffers byte for byte. */
+export type ScriptArg = string | number | Buffer
+
+type EvalCommand = (script: string, numberOfKeys: number, ...keysAndArgs: ScriptArg[]) => Promise<unknown>
+
 /**
  * A Lua script run by EVALSHA, falling back to EVAL (which also loads it) when the server does
  * not know it yet (NOSCRIPT: a fresh server, a restart, SCRIPT FLUSH).
@@ -40,13 +45,25 @@ export class RedisScript {
     this.sha1 = createHash('sha1').update(lua).digest('hex')
   }
 
-  async run(redis: Redis, keys: readonly string[], args: readonly (string | number)[] = []): Promise<unknown> {
+  /** Runs the script; bulk-string replies come back as strings. Buffer arguments are sent byte for byte. */
+  run(redis: Redis, keys: readonly string[], args: readonly ScriptArg[] = []): Promise<unknown> {
+    return this.call(redis.evalsha.bind(redis), redis.eval.bind(redis), keys, args)
+  }
+
+  /** As run(), with bulk-string replies as Buffers: for scripts that return stored binary values. */
+  runBuffer(redis: Redis, keys: readonly string[], args: readonly ScriptArg[] = []): Promise<unknown> {
+    // ioredis has a Buffer variant of every command at run time; its typings omit the scripting ones.
+    const buffered = redis as Redis & { evalshaBuffer: EvalCommand; evalBuffer: EvalCommand }
+    return this.call(buffered.evalshaBuffer.bind(redis), buffered.evalBuffer.bind(redis), keys, args)
+  }
+
+  private async call(evalsha: EvalCommand, evaluate: EvalCommand, keys: readonly string[], args: readonly ScriptArg[]): Promise<unknown> {
     if (keys.length !== this.numberOfKeys) throw new RangeError(`script ${this.name} takes ${this.numberOfKeys} keys, got ${keys.length}`)
     try {
-      return await redis.evalsha(this.sha1, this.numberOfKeys, ...keys, ...args)
+      return await evalsha(this.sha1, this.numberOfKeys, ...keys, ...args)
     } catch (error) {
       if (!(error instanceof Error && error.message.startsWith('NOSCRIPT'))) throw error
-      return await redis.eval(this.lua, this.numberOfKeys, ...keys, ...args)
+      return await evaluate(this.lua, this.numberOfKeys, ...keys, ...args)
     }
   }
 }

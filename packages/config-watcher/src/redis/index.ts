@@ -93,8 +93,7 @@ export async function publishConfig<S extends z.ZodType>(redis: Redis, key: stri
   const mode = expected === undefined ? 'any' : expected === 'absent' ? 'absent' : 'version'
   const version = typeof expected === 'number' ? String(expected) : typeof expected === 'object' ? String(expected.version) : ''
   const epoch = typeof expected === 'object' ? expected.czxid.toString() : ''
-  // TODO(recipe-core): RedisScript.run types its args as strings; ioredis sends Buffers as they are.
-  const reply = (await PUBLISH.run(redis, [key], [Buffer.from(bytes) as unknown as string, mode, version, epoch, resolved.channel ?? defaultChannel(key)])) as string[]
+  const reply = (await PUBLISH.run(redis, [key], [Buffer.from(bytes), mode, version, epoch, resolved.channel ?? defaultChannel(key)])) as string[]
   if (reply[0] === 'conflict') throw new VersionConflictError(key, expected!)
   if (reply[0] !== 'ok' || reply.length !== 4) throw new Error(`unexpected reply from the publish script: ${JSON.stringify(reply)}`)
   return { czxid: BigInt(reply[1]!), version: Number(reply[2]), mzxid: BigInt(reply[3]!) }
