@@ -9,6 +9,7 @@
 import { createServer, connect, type Server, type Socket } from 'node:net'
 import type { ZooKeeperClient } from '@zoo/client'
 import type { Redis } from 'ioredis'
+import type { ApacheEnsemble } from '@zoo/testkit'
 
 interface Link {
   client: Socket
@@ -102,11 +103,15 @@ export class CutProxy {
   private constructor(
     private readonly server: Server,
     readonly port: number,
-    readonly target: { host: string; port: number },
+    readonly target: { host: string; port: number; frames: boolean },
   ) {}
 
-  static async start(target: { host?: string; port: number }): Promise<CutProxy> {
-    const to = { host: target.host ?? '127.0.0.1', port: target.port }
+  /**
+   * `frames: false` forwards bytes as they come without parsing them: for a protocol other than
+   * ZooKeeper's (Redis' RESP), where only cut/block/heal apply (no recording, no reply drop).
+   */
+  static async start(target: { host?: string; port: number; frames?: boolean }): Promise<CutProxy> {
+    const to = { host: target.host ?? '127.0.0.1', port: target.port, frames: target.frames ?? true }
     const server = createServer()
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject)
@@ -143,6 +148,11 @@ export class CutProxy {
     }
     client.on('error', close).on('close', close)
     server.on('error', close).on('close', close)
+    if (!this.target.frames) {
+      client.pipe(server)
+      server.pipe(client)
+      return
+    }
     const upstream = new FrameSplitter()
     const downstream = new FrameSplitter()
     let sawConnectRequest = false
@@ -221,6 +231,7 @@ export class CutProxy {
    * is cut when its reply arrives, before the client sees it. Resolves once that happened.
    */
   dropReplyOf(opcodes: readonly number[] = CREATE_OPCODES): Promise<void> {
+    if (!this.target.frames) throw new Error('proxy: dropReplyOf needs frames (ZooKeeper) mode')
     if (this.drop) throw new Error('proxy: a reply drop is already armed')
     return new Promise((resolve) => (this.drop = { opcodes, done: resolve }))
   }
@@ -301,6 +312,11 @@ export interface EnsembleTarget {
   kill(id: number): Promise<void>
   /** start a killed member again */
   start(id: number): Promise<void>
+  /** SIGSTOP a member: it keeps its sockets open and answers nothing, as a long GC pause does */
+  pause(id: number): void
+  /** SIGCONT a paused member */
+  resume(id: number): void
+  /** stops every member (paused ones too) */
   stop(): Promise<void>
 }
 
@@ -311,33 +327,50 @@ export interface EnsembleOptions {
 
 export type EnsembleFactory = (options: EnsembleOptions) => Promise<EnsembleTarget>
 
-/** Apache ZooKeeper 3.8 through @zoo/testkit: the target until `zoo cluster` exists. */
+/** Apache ZooKeeper 3.8 through @zoo/testkit. */
 export const apacheEnsemble: EnsembleFactory = async ({ members = 1, tickTimeMs }) => {
   const { startApacheZooKeeper } = await import('@zoo/testkit')
-  const apache = await startApacheZooKeeper({ members, tickTimeMs })
+  return ensembleTarget('apache', await startApacheZooKeeper({ members, tickTimeMs }))
+}
+
+/** A real `zoo` cluster (one `zoo server` process per member, from source) through @zoo/testkit. */
+export const zooEnsemble: EnsembleFactory = async ({ members = 1, tickTimeMs }) => {
+  const { startZooCluster } = await import('@zoo/testkit')
+  return ensembleTarget('zoo', await startZooCluster({ members, tickTimeMs }))
+}
+
+function ensembleTarget(name: string, servers: ApacheEnsemble): EnsembleTarget {
   const member = (id: number) => {
-    const found = apache.members.find((m) => m.id === id)
+    const found = servers.members.find((m) => m.id === id)
     if (!found) throw new Error(`no member ${id}`)
     return found
   }
+  const signal = (id: number, sig: NodeJS.Signals) => {
+    const child = member(id).process?.child
+    if (!child) throw new Error(`member ${id} is not running`)
+    child.kill(sig)
+  }
   return {
-    name: 'apache',
-    connectString: apache.connectString,
-    ids: apache.members.map((m) => m.id),
+    name,
+    connectString: servers.connectString,
+    ids: servers.members.map((m) => m.id),
     port: (id) => member(id).clientPort,
-    mode: (id) => apache.mode(id),
-    kill: (id) => apache.kill(id),
-    start: (id) => apache.start(id),
-    stop: () => apache.stop(),
+    mode: (id) => servers.mode(id),
+    kill: (id) => servers.kill(id),
+    start: (id) => servers.start(id),
+    pause: (id) => signal(id, 'SIGSTOP'),
+    resume: (id) => signal(id, 'SIGCONT'),
+    stop: () => {
+      // A stopped process ignores SIGTERM until it runs again.
+      for (const m of servers.members) m.process?.child.kill('SIGCONT')
+      return servers.stop()
+    },
   }
 }
 
-const ENSEMBLES: Record<string, EnsembleFactory> = { apache: apacheEnsemble }
+const ENSEMBLES: Record<string, EnsembleFactory> = { apache: apacheEnsemble, zoo: zooEnsemble }
 
-/**
- * The ensemble factory chosen by ZOO_RECIPES_TARGET (default `apache`); `zoo` is added here once
- * `zoo cluster` can be started, and the suites do not change.
- */
+/** The ensemble factory chosen by ZOO_RECIPES_TARGET: `apache` (default) or `zoo`; the suites do not change. */
 export function selectedEnsemble(): EnsembleFactory {
   const name = process.env.ZOO_RECIPES_TARGET ?? 'apache'
   const factory = ENSEMBLES[name]
