@@ -14,7 +14,8 @@
  * which the server implements (pending: see the chaos README); the scenario then only isolates
  * the leader, which acknowledges alone.
  */
-import { currentLeader, sleep, type FaultRecord, type NemesisContext } from './faults/nemesis.js'
+import { currentLeader, type FaultRecord, type NemesisContext } from './faults/nemesis.js'
+import { sleep } from './sleep.js'
 import { lyingFollower, type LiarState } from './faults/zab.js'
 
 export const BROKEN_MODES = ['ack-before-quorum'] as const

@@ -2,6 +2,7 @@
  * One chaos run: start the ensemble behind the proxies, run the workload while the nemesis
  * follows its seeded schedule, heal, wait for recovery, read every member, check, report.
  */
+import { setMaxListeners } from 'node:events'
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { createClient } from '@zoo/client'
@@ -9,7 +10,8 @@ import { freePort } from '@zoo/testkit'
 import { checkHistory, type CheckReport } from './checker/index.js'
 import type { History, MemberTree, RegisterState } from './checker/history.js'
 import { Network } from './faults/network.js'
-import { currentLeader, Nemesis, sleep, type FaultRecord } from './faults/nemesis.js'
+import { currentLeader, Nemesis, type FaultRecord } from './faults/nemesis.js'
+import { sleep } from './sleep.js'
 import { Rng } from './faults/rng.js'
 import { planSchedule, type FaultKind, type ScheduledFault } from './faults/schedule.js'
 import { ephemeralOwners, finalsFrom, readMemberTree } from './finals.js'
@@ -127,37 +129,95 @@ async function setUp(ctx: Ctx): Promise<Record<string, RegisterState>> {
   }
 }
 
+interface Participants {
+  workers: Worker[]
+  owners: Owners
+  nemesis: Nemesis
+  monitor: Monitor
+  brokenRecords: FaultRecord[]
+  schedule: ScheduledFault[]
+}
+
 async function runWorkload(ctx: Ctx, initial: Record<string, RegisterState>, reportDir: string): Promise<RunResult> {
+  const parts = participants(ctx)
+  const monitoring = new AbortController()
+  const monitorRun = parts.monitor.run(monitoring.signal)
+  await drive(ctx, parts)
+  const notes: string[] = []
+  const settled = await settle(ctx, parts, notes)
+  monitoring.abort()
+  await monitorRun
+  const history: History = {
+    ops: ctx.recorder.ops,
+    initial,
+    ...(settled.trees[0] ? finalsFrom(settled.trees[0]) : { finalRegisters: {}, finalQueue: [], finalEphemerals: [] }),
+    owners: parts.owners.owners.map(({ index: _index, ...owner }) => owner),
+    trees: settled.trees,
+  }
+  ctx.log(`checking ${ctx.recorder.ops.length} operations`)
+  const check = checkHistory(history, { maxSteps: ctx.options.maxSteps })
+  const report: ChaosReport = {
+    // No recovery, or members that could not be read, fail the run whatever the history says.
+    verdict: settled.recoveredMs === undefined || settled.trees.length === 0 ? 'fail' : check.verdict,
+    target: ctx.target.description,
+    options: { ...ctx.options },
+    durationMs: ctx.recorder.now(),
+    recoveryMs: settled.recoveredMs,
+    schedule: parts.schedule,
+    faults: ctx.options.broken === undefined ? parts.nemesis.records : parts.brokenRecords,
+    leaderChanges: parts.monitor.leaderChanges(),
+    modeSamples: parts.monitor.samples,
+    counts: check.counts,
+    sections: check.sections,
+    notes,
+  }
+  writeReport(reportDir, report, history)
+  writeFileSync(join(reportDir, 'members.txt'), ctx.target.members.map((m) => `member ${m.id}: client ${m.clientPort}, quorum ${m.quorumPort}, election ${m.electionPort}`).join('\n') + '\n')
+  return { report, check, reportDir }
+}
+
+function participants(ctx: Ctx): Participants {
   const { options, recorder, log, target, network } = ctx
-  const schedule: ScheduledFault[] = planSchedule({ seed: options.seed, durationMs: options.durationMs, faults: options.faults, members: options.members, sessionTimeoutMs: options.sessionTimeoutMs, tickTimeMs: options.tickTimeMs })
+  const schedule = planSchedule({ seed: options.seed, durationMs: options.durationMs, faults: options.faults, members: options.members, sessionTimeoutMs: options.sessionTimeoutMs, tickTimeMs: options.tickTimeMs })
   log(`schedule (seed ${options.seed}): ${schedule.length} faults`)
   const rng = new Rng(options.seed ^ 0x5eed)
   const workload = { hosts: ctx.hosts, registers: options.registers, processes: options.processes, opsPerSecond: options.opsPerSecond, sessionTimeoutMs: options.sessionTimeoutMs, opTimeoutMs: options.sessionTimeoutMs }
-  const workers = Array.from({ length: options.processes }, (_, i) => new Worker(i, workload, recorder, rng.fork(i)))
-  const owners = new Owners({ hosts: ctx.hosts, sessionTimeoutMs: options.sessionTimeoutMs, everyMs: 8_000, maxAlive: 3, nodesPerOwner: 3, now: () => recorder.now(), log }, rng.fork(1_000))
-  const nemesis = new Nemesis({ target, network, now: () => recorder.now(), log, recoveryTimeoutMs: 60_000 })
-  const monitor = new Monitor(target, () => recorder.now())
-  const monitoring = new AbortController()
+  return {
+    schedule,
+    workers: Array.from({ length: options.processes }, (_, i) => new Worker(i, workload, recorder, rng.fork(i))),
+    owners: new Owners({ hosts: ctx.hosts, sessionTimeoutMs: options.sessionTimeoutMs, everyMs: 8_000, maxAlive: 3, nodesPerOwner: 3, now: () => recorder.now(), log }, rng.fork(1_000)),
+    nemesis: new Nemesis({ target, network, now: () => recorder.now(), log, recoveryTimeoutMs: 60_000 }),
+    monitor: new Monitor(target, () => recorder.now()),
+    brokenRecords: [],
+  }
+}
+
+/** The workload and the faults for the run's duration; then everything healed and every client gone. */
+async function drive(ctx: Ctx, parts: Participants): Promise<void> {
+  const { options, recorder, target, network, log } = ctx
   const stop = new AbortController()
-  const monitorRun = monitor.run(monitoring.signal)
-  const running = [...workers.map((w) => w.run(stop.signal)), owners.run(stop.signal)]
-  const brokenRecords: FaultRecord[] = []
-  const faultRun = options.broken === undefined ? nemesis.run(schedule, stop.signal) : breakEnsemble(options.broken, { target, network, now: () => recorder.now(), log, recoveryTimeoutMs: 60_000 }, brokenRecords, stop.signal)
+  // Every process and the nemesis wait on this one signal.
+  setMaxListeners(options.processes + 16, stop.signal)
+  const running = [...parts.workers.map((w) => w.run(stop.signal)), parts.owners.run(stop.signal)]
+  const faultRun = options.broken === undefined ? parts.nemesis.run(parts.schedule, stop.signal) : breakEnsemble(options.broken, { target, network, now: () => recorder.now(), log, recoveryTimeoutMs: 60_000 }, parts.brokenRecords, stop.signal)
   const timer = setTimeout(() => stop.abort(), options.durationMs)
-  const notes: string[] = []
   try {
     await faultRun
     await sleep(Math.max(0, options.durationMs - recorder.now()), stop.signal)
   } finally {
     clearTimeout(timer)
     stop.abort()
-    await nemesis.healAll()
+    await parts.nemesis.healAll()
+    log('workload stopping; healed')
+    await Promise.all(running)
+    await Promise.all(parts.workers.map((w) => w.close()))
+    await parts.owners.stopAll()
   }
-  log('workload stopping; healed')
-  await Promise.all(running)
-  await Promise.all(workers.map((w) => w.close()))
-  await owners.stopAll()
-  if (recorder.full) notes.push(`the history reached its bound of ${recorder.maxOps} operations; workers stopped early`)
+}
+
+/** Recovery, the owners' sessions expiring, and every member's tree. */
+async function settle(ctx: Ctx, parts: Participants, notes: string[]): Promise<{ recoveredMs: number | undefined; trees: MemberTree[] }> {
+  if (ctx.recorder.full) notes.push(`the history reached its bound of ${ctx.recorder.maxOps} operations; workers stopped early`)
   const recoveredMs = await waitForRecovery(ctx, 120_000).then(
     (ms) => ms,
     (error: Error) => {
@@ -165,37 +225,9 @@ async function runWorkload(ctx: Ctx, initial: Record<string, RegisterState>, rep
       return undefined
     },
   )
-  await waitForEphemeralExpiry(ctx, owners.owners.filter((o) => o.how !== 'alive').map((o) => o.sessionId), notes)
+  await waitForEphemeralExpiry(ctx, parts.owners.owners.filter((o) => o.how !== 'alive').map((o) => o.sessionId), notes)
   const trees = recoveredMs === undefined ? [] : await readTrees(ctx, notes)
-  monitoring.abort()
-  await monitorRun
-  const history: History = {
-    ops: recorder.ops,
-    initial,
-    ...(trees[0] ? finalsFrom(trees[0]) : { finalRegisters: {}, finalQueue: [], finalEphemerals: [] }),
-    owners: owners.owners.map(({ index: _index, ...owner }) => owner),
-    trees,
-  }
-  log(`checking ${recorder.ops.length} operations`)
-  const check = checkHistory(history, { maxSteps: options.maxSteps })
-  const verdict = recoveredMs === undefined || trees.length === 0 ? 'fail' : check.verdict
-  const report: ChaosReport = {
-    verdict,
-    target: target.description,
-    options: { ...options },
-    durationMs: recorder.now(),
-    recoveryMs: recoveredMs,
-    schedule,
-    faults: options.broken === undefined ? nemesis.records : brokenRecords,
-    leaderChanges: monitor.leaderChanges(),
-    modeSamples: monitor.samples,
-    counts: check.counts,
-    sections: check.sections,
-    notes,
-  }
-  writeReport(reportDir, report, history)
-  writeFileSync(join(reportDir, 'members.txt'), target.members.map((m) => `member ${m.id}: client ${m.clientPort}, quorum ${m.quorumPort}, election ${m.electionPort}`).join('\n') + '\n')
-  return { report, check, reportDir }
+  return { recoveredMs, trees }
 }
 
 /** Waits until every member serves and exactly one leads; returns how long that took. */

@@ -20,14 +20,14 @@ t.test('the timeline shows faults, roles, leader changes and axes', async (t) =>
     members: [1, 2],
     faults: [{ kind: 'kill', description: 'kill -9 member 2', startMs: 500, endMs: 1_500, members: [2], notes: [] }],
     modeSamples: [{ atMs: 0, modes: { 1: 'leader', 2: 'follower' } }, { atMs: 1_000, modes: { 1: 'leader', 2: 'down' } }],
-    leaderChanges: [{ atMs: 0, leader: 1 }],
+    leaderChanges: [{ atMs: 0, leader: 1, epoch: 3 }],
     ops,
   })
   t.match(svg, /^<svg xmlns="http:\/\/www.w3.org\/2000\/svg"/)
   t.match(svg, /test &lt;run&gt; — pass/, 'text is escaped')
   t.match(svg, /<title>kill -9 member 2 \[0.5s–1.5s\] members 2<\/title>/)
   t.match(svg, /member 2: down at 1.0s/)
-  t.match(svg, /member 1 leads from 0.0s/)
+  t.match(svg, /member 1 leads \(epoch 3\) from 0.0s/)
   t.match(svg, />ops\/s</)
   t.match(svg, />latency ms</)
   t.equal((svg.match(/<polyline/g) ?? []).length, 4, 'two lines per chart')
@@ -42,7 +42,7 @@ t.test('the summary leads with the verdict and the figures', async (t) => {
     recoveryMs: 1_200,
     schedule: [],
     faults: [{ kind: 'pause', description: 'SIGSTOP member 1 for 9000 ms', startMs: 1_000, endMs: 10_000, members: [1], notes: ['a note'] }],
-    leaderChanges: [{ atMs: 0, leader: 1 }, { atMs: 5_000, leader: undefined }, { atMs: 6_000, leader: 2 }],
+    leaderChanges: [{ atMs: 0, leader: 1, epoch: 1 }, { atMs: 6_000, leader: 2, epoch: 2 }, { atMs: 9_000, leader: 2, epoch: 3 }],
     modeSamples: [],
     counts: { total: 3, byKind: { write: { ok: 1, fail: 0, unknown: 1 }, read: { ok: 1, fail: 0, unknown: 0 } } },
     sections: [{ name: 'linearizability', verdict: 'fail', violations: ['r: not linearizable\n  details'], summary: 's' }],
@@ -52,7 +52,7 @@ t.test('the summary leads with the verdict and the figures', async (t) => {
   t.match(text, /^verdict: FAIL\n/)
   t.match(text, /operations: 3 \(ok\/fail\/unknown: write 1\/0\/1, read 1\/0\/0\)/)
   t.match(text, /faults injected: 1 \(pause 1\)/)
-  t.match(text, /leader changes: 2/)
+  t.match(text, /leader elections seen: 2/)
   t.match(text, /violations: 1/)
   t.match(text, /\[FAIL\] linearizability: s\n {4}r: not linearizable\n {6}details/)
   t.match(text, /1.0s– {3}10.0s {2}SIGSTOP member 1 for 9000 ms \[members 1\]; a note/)

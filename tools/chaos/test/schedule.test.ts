@@ -13,14 +13,15 @@ t.test('the same seed gives the same schedule; another seed another one', async 
 
 t.test('faults come one at a time, of the asked kinds, inside the run', async (t) => {
   for (let seed = 0; seed < 50; seed++) {
-    const schedule = planSchedule({ ...base, seed, faults: ['kill', 'pause', 'partition'] })
+    const schedule = planSchedule({ ...base, seed, faults: seed % 2 === 0 ? ['kill', 'pause', 'partition'] : ['kill', 'pause', 'partition', 'delay', 'cut'] })
     let end = 0
     for (const { atMs, action } of schedule) {
-      t.ok(['kill', 'pause', 'partition'].includes(action.kind))
+      t.ok((seed % 2 === 0 ? ['kill', 'pause', 'partition'] : ['kill', 'pause', 'partition', 'delay', 'cut']).includes(action.kind))
       t.ok(atMs >= end, 'after the previous one ended')
       end = atMs + lengthOf(action)
       t.ok(end <= base.durationMs - 5_000, 'ends before the cooldown')
       if (action.kind === 'pause') t.ok(action.pauseMs > base.sessionTimeoutMs, 'a pause outlasts the session timeout')
+      if (action.kind === 'delay' || action.kind === 'cut') t.equal(new Set(action.links.map((l) => l.join('>'))).size, action.links.length, 'links are distinct')
       t.type(describeAction(action), 'string')
     }
   }

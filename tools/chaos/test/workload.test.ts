@@ -4,6 +4,7 @@ import { classify } from '../src/workload/outcome.js'
 import { Recorder } from '../src/workload/recorder.js'
 import { hostsFor } from '../src/workload/workers.js'
 import { finalsFrom } from '../src/finals.js'
+import { leaderChanges } from '../src/workload/monitor.js'
 import type { NodeSnapshot, WriteOp } from '../src/checker/history.js'
 
 t.test('server refusals are definite; lost connections, timeouts and expiry are unknown', async (t) => {
@@ -41,4 +42,10 @@ t.test('final facts are read off a member tree', async (t) => {
   t.same(finals.finalRegisters, { r0: { version: 4, value: 'p1-3' } })
   t.same(finals.finalQueue, [{ name: 'item-0000000000', data: 'p2-1', czxid: '7' }])
   t.same(finals.finalEphemerals, [{ path: '/chaos/ephemerals/o1-0', ephemeralOwner: '12345' }])
+})
+
+t.test('leader changes: a new member or a new epoch; gaps without a leader are not changes', async (t) => {
+  const sample = (atMs: number, leader: number | undefined, leaderEpoch?: number) => ({ atMs, modes: { 1: leader === 1 ? 'leader' as const : 'follower' as const, 2: leader === 2 ? 'leader' as const : 'not-serving' as const }, leaderEpoch })
+  const changes = leaderChanges([sample(0, 1, 1), sample(1, undefined), sample(2, 1, 1), sample(3, 1), sample(4, 2, 2), sample(5, 2, 3), sample(6, 2)])
+  t.same(changes.map((c) => [c.atMs, c.leader, c.epoch]), [[0, 1, 1], [4, 2, 2], [5, 2, 3]])
 })

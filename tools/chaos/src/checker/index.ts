@@ -62,7 +62,12 @@ export function renderCounterexample(key: string, result: LinearizabilityResult<
 export function checkRegisters(history: Pick<History, 'ops' | 'initial' | 'finalRegisters'>, options?: CheckOptions): Section {
   const byKey = new Map<string, RegisterOp[]>()
   for (const key of Object.keys(history.initial)) byKey.set(key, [])
-  for (const op of history.ops) if (isRegisterOp(op)) byKey.get(op.key)?.push(op) ?? byKey.set(op.key, [op])
+  for (const op of history.ops) {
+    if (!isRegisterOp(op)) continue
+    const list = byKey.get(op.key)
+    if (list) list.push(op)
+    else byKey.set(op.key, [op])
+  }
   const violations: string[] = []
   const unknown: string[] = []
   const figures: string[] = []

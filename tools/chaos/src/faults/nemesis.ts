@@ -3,6 +3,7 @@
  * faults through the proxies. One fault at a time; each is healed before the next, also when the
  * run is stopped midway. Every fault is recorded with its real start and end for the report.
  */
+import { sleep } from '../sleep.js'
 import type { ChaosTarget } from '../targets/target.js'
 import type { Network } from './network.js'
 import { describeAction, partitionLinks, type FaultAction, type MemberChoice, type ScheduledFault } from './schedule.js'
@@ -25,19 +26,6 @@ export interface NemesisContext {
   log: (line: string) => void
   /** how long to wait for a restarted member or a recovering quorum */
   recoveryTimeoutMs: number
-}
-
-export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal?.aborted) return resolve()
-    const timer = setTimeout(done, ms)
-    function done() {
-      clearTimeout(timer)
-      signal?.removeEventListener('abort', done)
-      resolve()
-    }
-    signal?.addEventListener('abort', done, { once: true })
-  })
 }
 
 export async function currentLeader(target: ChaosTarget, among?: readonly number[]): Promise<number | undefined> {

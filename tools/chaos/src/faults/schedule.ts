@@ -77,11 +77,12 @@ function choose(rng: Rng, ids: number[]): MemberChoice {
   return rng.chance(0.5) ? { leader: true, fallback: rng.pick(ids) } : { member: rng.pick(ids) }
 }
 
+/** Up to `count` distinct directed links (a repeat draw is dropped, so the draws stay the same per seed). */
 function links(rng: Rng, ids: number[], count: number): [number, number][] {
   const out: [number, number][] = []
   for (let i = 0; i < count && ids.length > 1; i++) {
     const [a, b] = rng.shuffle(ids) as [number, number]
-    out.push([a, b])
+    if (!out.some(([x, y]) => x === a && y === b)) out.push([a, b])
   }
   return out
 }

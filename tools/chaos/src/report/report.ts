@@ -9,7 +9,7 @@ import type { OperationCounts, Section, Verdict } from '../checker/index.js'
 import type { History } from '../checker/history.js'
 import type { FaultRecord } from '../faults/nemesis.js'
 import type { ScheduledFault } from '../faults/schedule.js'
-import type { ModeSample } from '../workload/monitor.js'
+import type { LeaderChange, ModeSample } from '../workload/monitor.js'
 import { timelineSvg } from './svg.js'
 
 export interface ChaosReport {
@@ -21,7 +21,8 @@ export interface ChaosReport {
   recoveryMs: number | undefined
   schedule: ScheduledFault[]
   faults: FaultRecord[]
-  leaderChanges: { atMs: number; leader: number | undefined }[]
+  /** each new leadership the monitor saw, the first leader included */
+  leaderChanges: LeaderChange[]
   modeSamples: ModeSample[]
   counts: OperationCounts
   sections: Section[]
@@ -40,7 +41,7 @@ export function summaryText(report: ChaosReport): string {
   const faultKinds = new Map<string, number>()
   for (const fault of report.faults) faultKinds.set(fault.kind, (faultKinds.get(fault.kind) ?? 0) + 1)
   lines.push(`faults injected: ${report.faults.length} (${[...faultKinds].map(([k, n]) => `${k} ${n}`).join(', ')})`)
-  lines.push(`leader changes: ${report.leaderChanges.filter((c) => c.leader !== undefined).length}`)
+  lines.push(`leader elections seen: ${Math.max(0, report.leaderChanges.length - 1)} (a new leader, or a new epoch)`)
   lines.push(`recovery after healing: ${report.recoveryMs === undefined ? 'NONE' : `${(report.recoveryMs / 1000).toFixed(1)} s`}`)
   const violations = report.sections.reduce((sum, s) => sum + (s.verdict === 'fail' ? s.violations.length : 0), 0)
   lines.push(`violations: ${violations}`)

@@ -5,7 +5,7 @@
 import type { Op } from '../checker/history.js'
 import type { FaultRecord } from '../faults/nemesis.js'
 import type { MemberMode } from '../targets/target.js'
-import type { ModeSample } from '../workload/monitor.js'
+import type { LeaderChange, ModeSample } from '../workload/monitor.js'
 
 export interface TimelineInput {
   title: string
@@ -14,7 +14,7 @@ export interface TimelineInput {
   members: number[]
   faults: FaultRecord[]
   modeSamples: ModeSample[]
-  leaderChanges: { atMs: number; leader: number | undefined }[]
+  leaderChanges: LeaderChange[]
   ops: Op[]
 }
 
@@ -97,7 +97,7 @@ export function timelineSvg(input: TimelineInput): string {
   // Leader changes across the members' rows and the charts.
   for (const change of input.leaderChanges) {
     const cx = x(change.atMs).toFixed(1)
-    parts.push(`<line x1="${cx}" x2="${cx}" y1="${membersBottom - 24 - input.members.length * 18}" y2="${y}" stroke="#1a7f37" stroke-dasharray="3,3" opacity="0.6"><title>${escape(change.leader === undefined ? `no leader at ${(change.atMs / 1000).toFixed(1)}s` : `member ${change.leader} leads from ${(change.atMs / 1000).toFixed(1)}s`)}</title></line>`)
+    parts.push(`<line x1="${cx}" x2="${cx}" y1="${membersBottom - 24 - input.members.length * 18}" y2="${y}" stroke="#1a7f37" stroke-dasharray="3,3" opacity="0.6"><title>${escape(`member ${change.leader} leads${change.epoch === undefined ? '' : ` (epoch ${change.epoch})`} from ${(change.atMs / 1000).toFixed(1)}s`)}</title></line>`)
   }
 
   // Time axis.

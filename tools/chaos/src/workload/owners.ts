@@ -8,7 +8,7 @@ import { createInterface } from 'node:readline'
 import { fileURLToPath } from 'node:url'
 import type { EphemeralOwner } from '../checker/history.js'
 import type { Rng } from '../faults/rng.js'
-import { sleep } from '../faults/nemesis.js'
+import { sleep } from '../sleep.js'
 import { EPHEMERALS_PATH } from './workers.js'
 
 interface Owned {

@@ -9,7 +9,7 @@ import { createClient, type ZooKeeperClient } from '@zoo/client'
 import type { CasOp, CreateSeqOp, ReadOp, WriteOp } from '../checker/history.js'
 import { sequenceOf } from '../checker/history.js'
 import type { Rng } from '../faults/rng.js'
-import { sleep } from '../faults/nemesis.js'
+import { sleep } from '../sleep.js'
 import { classify } from './outcome.js'
 import type { Recorder } from './recorder.js'
 
