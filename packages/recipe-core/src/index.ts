@@ -2,3 +2,4 @@ export { ContenderQueue, Contender, firstN, noneAheadOf, type ContenderInfo, typ
 export { compareSequence, curatorNaming, kazooNaming, orderContenders, zooNaming, type NamingScheme, type NamingStyle, type ParsedName } from './naming.js'
 export { PlaceLostError, RecipeTimeoutError, deadlineSignal, isPlaceLost, sessionLossSignal, sleep, whenAborted, type PlaceLostReason } from './signals.js'
 export { InvalidOptionsError, parseOptions } from './options.js'
+export { Rereader, jitteredBackoffMs, type ReadWork, type RetryPolicy } from './reread.js'
