@@ -1,8 +1,7 @@
-// `npm start`: build what runs (nx caches it), start a local 3-member zoo cluster in .zoo/,
-// then serve the dashboard for it in the foreground. Ctrl-C stops the dashboard; the cluster
-// keeps running until `npx zoo cluster down`.
+// `npm start`: build what runs (nx caches it), start a local 3-member zoo cluster in .zoo/ and
+// the dashboard for it, print how to connect, and return. `npm stop` ends them.
 import { spawn, spawnSync } from 'node:child_process'
-import { existsSync, readFileSync } from 'node:fs'
+import { existsSync, openSync, readFileSync, writeFileSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
@@ -17,10 +16,16 @@ function run(command, args, options = {}) {
 }
 
 console.log('zoo: building the server and the dashboard (cached after the first time)...')
-run('npx', ['nx', 'run-many', '-t', 'build', '-p', '@zoo/server', '@zoo/dashboard', '--outputStyle=static'], {
-  stdio: ['ignore', 'ignore', 'inherit'],
+const build = spawnSync('npx', ['nx', 'run-many', '-t', 'build', '-p', '@zoo/server', '@zoo/dashboard', '--outputStyle=static'], {
+  cwd: root,
+  encoding: 'utf8',
+  maxBuffer: 64 * 1024 * 1024,
   env: { ...process.env, NX_DAEMON: 'false', NX_NO_CLOUD: 'true', NX_TUI: 'false' },
 })
+if (build.status !== 0) {
+  console.error(`zoo: the build failed:\n${build.stdout}${build.stderr}`)
+  process.exit(build.status ?? 1)
+}
 
 const state = resolve(root, dir, 'cluster.json')
 const alive = (pid) => {
@@ -37,11 +42,29 @@ console.log(`
 connect:     ${connect}
 shell:       npx zoo shell ${connect}
 status:      npx zoo cluster status --dir ${dir}
-stop:        npx zoo cluster down --dir ${dir}
+stop:        npm stop
 `)
-const dashboard = spawn(process.execPath, ['packages/dashboard/dist/bin.js', '--connect', connect, '--admin', admin, '--port', dashboardPort], { cwd: root, stdio: 'inherit' })
-process.on('SIGINT', () => dashboard.kill('SIGINT'))
-dashboard.on('exit', (code) => {
-  console.log(`zoo: dashboard stopped; the cluster keeps running (npx zoo cluster down --dir ${dir})`)
-  process.exit(code ?? 0)
-})
+const dashboardLog = resolve(root, dir, 'dashboard.log')
+const dashboardPid = resolve(root, dir, 'dashboard.pid')
+if (existsSync(dashboardPid) && alive(Number(readFileSync(dashboardPid, 'utf8')))) {
+  console.log(`dashboard:   already running (${dashboardLog})`)
+  process.exit(0)
+}
+// The dashboard runs in the background like the members, so the terminal stays free for the
+// tutorial's steps; `npm stop` ends both.
+const log = openSync(dashboardLog, 'w')
+const dashboard = spawn(process.execPath, ['packages/dashboard/dist/bin.js', '--connect', connect, '--admin', admin, '--port', dashboardPort], { cwd: root, detached: true, stdio: ['ignore', log, log] })
+dashboard.unref()
+writeFileSync(dashboardPid, `${dashboard.pid}\n`)
+const deadline = Date.now() + 30_000
+while (Date.now() < deadline) {
+  const url = /https?:\/\/\S+/.exec(readFileSync(dashboardLog, 'utf8'))
+  if (url) {
+    console.log(`dashboard:   ${url[0]}`)
+    process.exit(0)
+  }
+  if (!alive(dashboard.pid)) break
+  await new Promise((r) => setTimeout(r, 200))
+}
+console.error(`zoo: the dashboard did not start; see ${dashboardLog}:\n${readFileSync(dashboardLog, 'utf8')}`)
+process.exit(1)
