@@ -6,12 +6,11 @@ import t from 'tap'
 import * as z from 'zod'
 import { Redis } from 'ioredis'
 import { recipeRedisOptions } from '@zoo/recipe-core/redis'
-import { eachRedis } from '@zoo/recipe-core/testing'
+import { CutProxy, eachRedis } from '@zoo/recipe-core/testing'
 import { RedisGroup, type RegistrationInfo, type RegistrationLostError } from '../src/redis/index.js'
 import { JOIN } from '../src/redis/scripts.js'
 import { InvalidMemberDataError, MemberIdConflictError, MembershipEndedError } from '../src/index.js'
 import { eventually, nextEvent, pullUntil, sleep } from './support/helpers.js'
-import { TcpProxy } from './support/tcp-proxy.js'
 
 const schema = z.object({ host: z.string(), port: z.number().int() })
 let groups = 0
@@ -111,7 +110,7 @@ eachRedis(t, async (t, target) => {
 
   // Needs a connection that can be cut: on the real server only (ioredis-mock has no socket).
   if (target.name === 'redis-server') t.test('unreachable Redis: the local deadline fires before the key runs out; back: the lingering key is replaced', async (t) => {
-    const proxy = await TcpProxy.start(redis.options.port!)
+    const proxy = await CutProxy.start({ port: redis.options.port!, frames: false })
     t.teardown(() => proxy.close())
     const own = new Redis(proxy.port, '127.0.0.1', recipeRedisOptions({ retryStrategy: () => 20 }))
     t.teardown(() => own.disconnect())
