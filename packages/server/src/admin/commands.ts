@@ -18,7 +18,7 @@ const commands: AdminCommand[] = [
   { names: ['server_stats', 'srvr'], needsServing: true, run: (s) => serverStats(s) },
   { names: ['stat'], needsServing: true, run: (s) => ({ ...serverStats(s), connections: connections(s) }) },
   { names: ['monitor', 'mntr'], needsServing: false, run: (s) => Object.fromEntries(s.monitor.map(([k, v]) => [k, jsonNumber(v)])) },
-  { names: ['configuration', 'conf', 'config'], needsServing: false, run: (s) => Object.fromEntries(s.conf.filter(([k]) => !k.startsWith('server.') && k !== 'membership: ').map(([k, v]) => [k, v])) },
+  { names: ['configuration', 'conf', 'config'], needsServing: false, run: (s) => configuration(s) },
   { names: ['connections', 'cons'], needsServing: true, run: (s) => ({ connections: connections(s), secure_connections: [] }) },
   {
     names: ['watch_summary', 'wchs'],
@@ -151,4 +151,30 @@ export function toJson(value: Json, indent = 2): string {
     return `{\n${keys.map((k) => `${pad}${JSON.stringify(k)} : ${write(v[k] as Json, depth + 1)}`).join(',\n')}\n${end}}`
   }
   return write(value, 0)
+}
+
+/**
+ * Apache 3.8's `configuration` is its ZooKeeperServerConf: these keys in snake_case (not the
+ * `conf` word's camelCase lines, whose quorum part it leaves out). Tools read `server_id` here.
+ */
+const CONFIGURATION_KEYS: readonly (readonly [string, string])[] = [
+  ['clientPort', 'client_port'],
+  ['dataDir', 'data_dir'],
+  ['dataLogDir', 'data_log_dir'],
+  ['tickTime', 'tick_time'],
+  ['maxClientCnxns', 'max_client_cnxns'],
+  ['minSessionTimeout', 'min_session_timeout'],
+  ['maxSessionTimeout', 'max_session_timeout'],
+  ['serverId', 'server_id'],
+  ['clientPortListenBacklog', 'client_port_listen_backlog'],
+]
+
+function configuration(s: ServerStatus): Record<string, Json> {
+  const conf = new Map(s.conf)
+  const out: Record<string, Json> = {}
+  for (const [from, to] of CONFIGURATION_KEYS) {
+    const value = conf.get(from)
+    if (value !== undefined) out[to] = typeof value === 'string' && /^-?\d+$/.test(value) ? Number(value) : value
+  }
+  return out
 }

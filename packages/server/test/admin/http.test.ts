@@ -32,6 +32,10 @@ t.test('admin HTTP: /commands in Apache JSON, /metrics for Prometheus, /status',
   t.match(wchp, /"\/app\/x" : \[\n\s+72057696574898176\n/, 'session ids are exact JSON numbers')
   t.match(JSON.parse((await get('/commands/stat')).text), { server_stats: { server_state: 'leader' }, connections: [{ session_id: '0x1000017dfae0000' }, {}] })
   t.same(JSON.parse((await get('/commands/is_read_only')).text), { read_only: false, command: 'is_read_only', error: null })
+  // Apache's keys (snake_case, numbers): the dashboard takes member ids from server_id.
+  const configuration = JSON.parse((await get('/commands/configuration')).text) as Record<string, unknown>
+  t.same(Object.keys(configuration), ['client_port', 'data_dir', 'data_log_dir', 'tick_time', 'max_client_cnxns', 'min_session_timeout', 'max_session_timeout', 'server_id', 'client_port_listen_backlog', 'command', 'error'].filter((k) => k in configuration))
+  t.match(configuration, { client_port: Number, tick_time: Number, server_id: Number, command: 'configuration', error: null })
 
   const unknown = await get('/commands/nope')
   t.equal(unknown.status, 404)
