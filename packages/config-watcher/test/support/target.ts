@@ -1,13 +1,11 @@
 /**
- * The ensemble an integration suite runs against, as a parameter: Apache ZooKeeper 3.8 today;
- * `zoo cluster` plugs in here later (ZOO_RECIPES_TARGET=zoo) without touching the suites.
- *
- * TODO(recipe-core): @zoo/recipe-core/testing's EnsembleTarget has no pause(id) (SIGSTOP) nor
- * memberAt(hostPort), which the frozen-member test needs; switch to selectedEnsemble() once it has.
+ * The ensemble an integration suite runs against: recipe-core's selectedEnsemble()
+ * (ZOO_RECIPES_TARGET: Apache ZooKeeper 3.8 by default, or a zoo cluster), seen as a Cluster
+ * with the address helpers these suites use.
  */
-import { startApacheZooKeeper } from '@zoo/testkit'
 import type { Test } from 'tap'
 import { createClient, type ClientOptions, type ZooKeeperClient } from '@zoo/client'
+import { selectedEnsemble } from '@zoo/recipe-core/testing'
 
 export interface Cluster {
   connectString: string
@@ -22,48 +20,23 @@ export interface Cluster {
   stop(): Promise<void>
 }
 
-export type Target = (options: { members: number }) => Promise<Cluster>
-
-export const apache: Target = async ({ members }) => {
-  const ensemble = await startApacheZooKeeper({ members, extendedTypes: false })
-  const byId = (id: number) => {
-    const m = ensemble.members.find((x) => x.id === id)
-    if (!m) throw new Error(`no member ${id}`)
-    return m
-  }
+export async function clusterFor(t: Test, options: { members: number }): Promise<Cluster> {
+  const ensemble = await selectedEnsemble()({ members: options.members })
+  t.teardown(() => ensemble.stop())
   return {
     connectString: ensemble.connectString,
-    ids: ensemble.members.map((m) => m.id),
-    address: (id) => `127.0.0.1:${byId(id).clientPort}`,
+    ids: ensemble.ids,
+    address: (id) => `127.0.0.1:${ensemble.port(id)}`,
     memberAt: (hostPort) => {
       const port = Number(hostPort.split(':').at(-1))
-      const m = ensemble.members.find((x) => x.clientPort === port)
-      if (!m) throw new Error(`no member at ${hostPort}`)
-      return m.id
+      const id = ensemble.ids.find((i) => ensemble.port(i) === port)
+      if (id === undefined) throw new Error(`no member at ${hostPort}`)
+      return id
     },
     kill: (id) => ensemble.kill(id),
-    pause: (id) => {
-      const child = byId(id).process?.child
-      if (!child) throw new Error(`member ${id} is not running`)
-      child.kill('SIGSTOP')
-    },
-    stop: () => {
-      // A stopped process ignores SIGTERM until it runs again.
-      for (const m of ensemble.members) m.process?.child.kill('SIGCONT')
-      return ensemble.stop()
-    },
+    pause: (id) => ensemble.pause(id),
+    stop: () => ensemble.stop(),
   }
-}
-
-const targets: Record<string, Target> = { apache }
-
-export async function clusterFor(t: Test, options: { members: number }): Promise<Cluster> {
-  const name = process.env.ZOO_RECIPES_TARGET ?? 'apache'
-  const target = targets[name]
-  if (!target) throw new Error(`ZOO_RECIPES_TARGET=${name}: known targets are ${Object.keys(targets).join(', ')}`)
-  const cluster = await target(options)
-  t.teardown(() => cluster.stop())
-  return cluster
 }
 
 export async function clientFor(t: Test, connectString: string, options: ClientOptions = {}): Promise<ZooKeeperClient> {
