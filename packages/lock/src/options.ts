@@ -1,4 +1,5 @@
 /** Lock options, checked at the edge so a typo fails at once with the field's name. */
+import { InvalidOptionsError, parseOptions } from '@zoo/recipe-core'
 import * as z from 'zod'
 
 export const NAMINGS = ['kazoo', 'curator', 'zoo'] as const
@@ -19,14 +20,13 @@ export const lockOptionsSchema = z.strictObject({
 export type LockOptions = z.input<typeof lockOptionsSchema>
 export type ResolvedLockOptions = z.output<typeof lockOptionsSchema>
 
-export class InvalidLockOptionsError extends TypeError {
-  override readonly name = 'InvalidLockOptionsError'
+/** lock's name for a bad option or lock path; an `InvalidOptionsError` like every recipe's. */
+export class InvalidLockOptionsError extends InvalidOptionsError {
+  override readonly name: string = 'InvalidLockOptionsError'
 }
 
 export function parseLockOptions(options: LockOptions | undefined): ResolvedLockOptions {
-  const result = lockOptionsSchema.safeParse(options ?? {})
-  if (!result.success) throw new InvalidLockOptionsError(`invalid lock options:\n${z.prettifyError(result.error)}`)
-  return result.data
+  return parseOptions(lockOptionsSchema, options, 'lock options', InvalidLockOptionsError)
 }
 
 export function checkLockPath(path: string): void {

@@ -12,7 +12,8 @@
 import * as z from 'zod'
 import type { Redis } from 'ioredis'
 import { RedisScript, randomLockValue } from '@zoo/recipe-core/redis'
-import { deadlineSignal, sleep } from '@zoo/recipe-core'
+import { deadlineSignal, parseOptions, sleep } from '@zoo/recipe-core'
+import { InvalidLockOptionsError } from './options.js'
 import type { AcquireOptions, Lease } from './lease.js'
 
 const ACQUIRE = new RedisScript(
@@ -72,9 +73,8 @@ export class RedisMutex {
     options?: RedisLockOptions,
   ) {
     if (typeof key !== 'string' || key.length === 0) throw new TypeError('the lock key must be a non-empty string')
-    const result = redisLockOptionsSchema.safeParse(options ?? {})
-    if (!result.success) throw new TypeError(`invalid redis lock options:\n${z.prettifyError(result.error)}`)
-    this.options = { ...result.data, renewIntervalMs: result.data.renewIntervalMs ?? Math.floor(result.data.ttlMs / 3) }
+    const parsed = parseOptions(redisLockOptionsSchema, options, 'redis lock options', InvalidLockOptionsError)
+    this.options = { ...parsed, renewIntervalMs: parsed.renewIntervalMs ?? Math.floor(parsed.ttlMs / 3) }
     this.fenceKey = `${key}:fence`
   }
 
