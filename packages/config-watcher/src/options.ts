@@ -2,7 +2,7 @@
  * Options shared by both backends, checked with zod at the edge so a typo fails at once with
  * the field's name rather than as a watcher that silently never updates.
  */
-import { InvalidOptionsError, parseOptions as parseRecipeOptions } from '@zoo/recipe-core'
+import { InvalidOptionsError, isZodSchema, parseOptions as parseRecipeOptions } from '@zoo/recipe-core'
 import * as z from 'zod'
 import { jsonParser, type Parser } from './parser.js'
 import type { RawConfig } from './cell.js'
@@ -27,10 +27,7 @@ export function parseOptions<S extends z.ZodType>(schema: S, options: unknown, w
   return parseRecipeOptions(schema, options, what, InvalidWatcherOptionsError)
 }
 
-/** A zod 4 schema, also from another copy of zod (instanceof would fail across copies). */
-export function isZodSchema(schema: unknown): schema is z.ZodType {
-  return typeof schema === 'object' && schema !== null && '_zod' in schema && typeof (schema as z.ZodType).safeParse === 'function'
-}
+export { isZodSchema }
 
 export function assertSchema(schema: unknown): asserts schema is z.ZodType {
   if (!isZodSchema(schema)) throw new InvalidWatcherOptionsError('schema must be a zod 4 schema (import * as z from "zod")')

@@ -3,6 +3,7 @@
  * InvalidMember, never an exception at the reader. Writers are checked with the same schema
  * before anything is stored.
  */
+import { isZodSchema } from '@zoo/recipe-core'
 import * as z from 'zod'
 import { InvalidMemberDataError } from './errors.js'
 import type { Decoded } from './layouts.js'
@@ -39,6 +40,5 @@ export function checkOwnData(schema: z.ZodType, id: string, data: unknown): void
 
 export function assertSchema(schema: unknown): asserts schema is z.ZodType {
   // Duck-typed: a schema from another copy of zod 4 is as good as ours.
-  const ok = typeof schema === 'object' && schema !== null && '_zod' in schema && typeof (schema as z.ZodType).safeParse === 'function'
-  if (!ok) throw new TypeError('schema must be a zod 4 schema (import * as z from "zod")')
+  if (!isZodSchema(schema)) throw new TypeError('schema must be a zod 4 schema (import * as z from "zod")')
 }

@@ -22,3 +22,8 @@ export function parseOptions<S extends z.ZodType>(
   if (!result.success) throw new ErrorClass(`invalid ${what}:\n${z.prettifyError(result.error)}`)
   return result.data
 }
+
+/** A zod 4 schema, also one from another copy of zod (instanceof would fail across copies). */
+export function isZodSchema(schema: unknown): schema is z.ZodType {
+  return typeof schema === 'object' && schema !== null && '_zod' in schema && typeof (schema as z.ZodType).safeParse === 'function'
+}

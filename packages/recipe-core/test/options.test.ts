@@ -1,7 +1,7 @@
 import t from 'tap'
 import * as z from 'zod'
 import { InvalidOptionsError as ClientInvalidOptionsError } from '@zoo/client'
-import { InvalidOptionsError, parseOptions } from '../src/index.js'
+import { InvalidOptionsError, isZodSchema, parseOptions } from '../src/index.js'
 
 const schema = z.strictObject({ timeoutMs: z.number().int().min(1).default(100) })
 
@@ -28,4 +28,10 @@ t.test('a package may throw its own subclass', async (t) => {
   t.type(error, InvalidThingOptionsError)
   t.type(error, InvalidOptionsError)
   t.equal(error.name, 'InvalidThingOptionsError')
+})
+
+t.test('isZodSchema: duck-typed, so a schema from another copy of zod 4 passes', async (t) => {
+  t.ok(isZodSchema(schema))
+  t.ok(isZodSchema({ _zod: {}, safeParse: () => ({ success: true }) }))
+  for (const other of [undefined, null, {}, 'z.string()', { parse: () => 1 }]) t.notOk(isZodSchema(other), JSON.stringify(other))
 })
