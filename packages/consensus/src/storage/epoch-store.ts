@@ -1,4 +1,4 @@
-import { mkdir, readFile, unlink } from 'node:fs/promises'
+import { mkdir, readdir, readFile, unlink } from 'node:fs/promises'
 import { join } from 'node:path'
 import { StorageError } from './errors.js'
 import { writeFileAtomic } from './fs-util.js'
@@ -30,7 +30,11 @@ export class EpochStore {
    */
   static async open(dir: string, options: { fallbackEpoch?: number } = {}): Promise<EpochStore> {
     await mkdir(dir, { recursive: true })
-    for (const name of [ACCEPTED_EPOCH_FILE, CURRENT_EPOCH_FILE]) await unlink(join(dir, `${name}.tmp`)).catch(() => undefined)
+    // Temporaries left by a crash mid-write (writeFileAtomic names them <file>.<random>.tmp).
+    for (const name of await readdir(dir)) {
+      const leftover = [ACCEPTED_EPOCH_FILE, CURRENT_EPOCH_FILE].some((file) => name.startsWith(`${file}.`) && name.endsWith('.tmp'))
+      if (leftover) await unlink(join(dir, name)).catch(() => undefined)
+    }
     const current = await readEpochFile(dir, CURRENT_EPOCH_FILE)
     const accepted = await readEpochFile(dir, ACCEPTED_EPOCH_FILE)
     const currentEpoch = current ?? options.fallbackEpoch ?? 0

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto'
 import { open, rename, unlink } from 'node:fs/promises'
 import { join } from 'node:path'
 
@@ -16,11 +17,13 @@ export async function fsyncDir(dir: string): Promise<void> {
 
 /**
  * Replaces `dir/name` so that after a crash it holds either the old or the new bytes, never a
- * mix: write a temporary file, fsync it, rename over the target, fsync the directory.
+ * mix: write a temporary file, fsync it, rename over the target, fsync the directory. The
+ * temporary name is unique per call: two writers of one target (a snapshot received from the
+ * leader and one taken locally at the same zxid) must not rename each other's file away.
  */
 export async function writeFileAtomic(dir: string, name: string, chunks: Iterable<Uint8Array> | AsyncIterable<Uint8Array>): Promise<void> {
   const target = join(dir, name)
-  const temporary = `${target}.tmp`
+  const temporary = `${target}.${randomBytes(6).toString('hex')}.tmp`
   const handle = await open(temporary, 'w')
   try {
     for await (const chunk of chunks) await writeFully(handle, chunk)
