@@ -317,3 +317,72 @@ t.test('a follower that concluded before its leader keeps knocking until the lea
   p3.step(1, again[0]!)
   t.ok(out(p3, 1).some((m) => m.type === 'leaderinfo'), 'and this time it is answered')
 })
+
+// ---- linkDown: a broken connection, not silence ----
+const linkDown = (h: Harness, at: number, lost: number): void => {
+  h.peer(at).linkDown(lost)
+  h.process(at)
+}
+
+t.test('linkDown: a follower leaves its leader at once, not after syncLimit, and fails its barriers', async (t) => {
+  const h = new Harness([1, 2, 3], [], { syncLimitTicks: 20, initLimitTicks: 20 })
+  const leader = h.settle()
+  const [f1, f2] = [1, 2, 3].filter((id) => id !== leader) as [number, number]
+  const { elections, linkLosses } = h.peer(f1).stats
+  linkDown(h, f1, f2)
+  t.equal(h.peer(f1).status().role, 'following', 'a link to a fellow follower is not the leader link')
+  t.equal(h.peer(f1).stats.elections, elections)
+  t.ok(h.peer(f1).barrier().ok)
+  h.crash(leader)
+  linkDown(h, f1, leader)
+  t.equal(h.peer(f1).status().role, 'looking', 'LOOKING in the same step, no tick needed')
+  t.same(h.member(f1).barriers, [{ id: 1, ok: false, reason: 'lost-leader' }])
+  t.equal(h.peer(f1).stats.linkLosses, linkLosses + 1)
+  linkDown(h, f2, leader)
+  h.until(() => h.leader() !== undefined, 10)
+  t.not(h.leader(), leader, 'the survivors elect a new leader well within syncLimit (20 ticks)')
+})
+
+t.test('linkDown: an observer leaves its leader at once too', async (t) => {
+  const h = new Harness([1, 2, 3], [4], { syncLimitTicks: 20, initLimitTicks: 20 })
+  const leader = h.settle()
+  linkDown(h, 4, leader)
+  t.equal(h.peer(4).status().role, 'looking')
+  const again = h.settle(10)
+  t.equal(again, leader, 'the leader still holds its quorum')
+  t.equal(h.peer(4).status().role, 'observing', 'the observer rejoins the same leader')
+})
+
+t.test('linkDown: a leader drops the learner but steps down only when the rest lack a quorum, on its next tick', async (t) => {
+  const h = new Harness([1, 2, 3], [], { syncLimitTicks: 20, initLimitTicks: 20 })
+  const leader = h.settle()
+  const [f1, f2] = [1, 2, 3].filter((id) => id !== leader) as [number, number]
+  linkDown(h, leader, f1)
+  h.tick([leader])
+  h.stabilize()
+  t.equal(h.peer(leader).status().role, 'leading', 'leader + f2 still make a quorum')
+  t.ok(h.peer(leader).status().serving)
+  // f1 did not see the break itself: its next message on the old link is refused and it rejoins.
+  h.settle(10)
+  t.equal(h.peer(f1).status().leader, leader, 'f1 rejoined the same leader')
+  h.propose('after')
+  h.stabilize()
+  for (const id of [1, 2, 3]) t.same(h.member(id).applied, ['after'], `member ${id} applied the next proposal`)
+
+  linkDown(h, leader, f1)
+  linkDown(h, leader, f2)
+  t.equal(h.peer(leader).status().role, 'leading', 'no step-down between ticks')
+  h.tick([leader])
+  t.equal(h.peer(leader).status().role, 'looking', 'steps down on the next tick: no quorum')
+})
+
+t.test('linkDown: ourselves, unknown members and a looking peer are no-ops', async (t) => {
+  const h = new Harness([1, 2, 3])
+  const before = h.peer(1).status()
+  linkDown(h, 1, 1)
+  linkDown(h, 1, 99)
+  linkDown(h, 1, 2)
+  t.same(h.peer(1).status(), before, 'still looking, same round')
+  t.equal(h.peer(1).stats.elections, 1)
+  h.settle()
+})

@@ -24,6 +24,7 @@ for (const r of ranges) {
     t.ok(s.totals.diskCrashes > 0 && s.totals.tornTails > 0 && s.totals.powerFailures > 0, 'crashes at disk writes, torn tails, power failures')
     t.ok(s.totals.epochsExhausted > 0, 'the narrow zxid counter rolls over')
     t.ok(s.totals.barriersOk > 0 && s.totals.channelRoundTrips > 0, 'barriers and the member channel are exercised')
+    t.ok(s.totals.linksDown > s.totals.partitions, 'broken connections are noticed (linkDown) after crashes, cuts and resets')
   })
 }
 

@@ -357,6 +357,12 @@ export class Leader {
     if (!isQuorum(config.voters, synced)) this.stepDown('lost quorum')
   }
 
+  /** The connection to `sid` broke: its link is over (it re-registers with a new FOLLOWERINFO). */
+  linkDown(sid: number): void {
+    const l = this.learners.get(sid)
+    if (l !== undefined) this.drop(l, 'connection lost')
+  }
+
   /** Ends every link (telling each learner) and fails our own pending barriers. */
   stepDown(reason: string): void {
     for (const l of this.learners.values()) this.ctx.outbox.send(l.sid, { type: 'reset', link: l.link })

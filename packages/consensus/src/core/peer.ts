@@ -86,6 +86,24 @@ export class Peer {
     else this.stats.ignoredMessages++
   }
 
+  /**
+   * The caller's connection to `peerId` broke (socket closed or reset; not mere silence, which
+   * the tick limits catch). A learner whose leader it was goes back to LOOKING at once, as
+   * Apache's learner does on a socket error, instead of waiting out syncLimit. A leader drops
+   * that learner's link: it no longer counts for quorum, and the leader steps down on its next
+   * tick only if the rest no longer make a quorum (Apache's leader likewise drops the
+   * LearnerHandler and checks its quorum on the next ping tick), so one follower's reset does
+   * not end a term. Whatever was in flight on the broken connection may be lost: the link ids
+   * and sequence numbers of the Zab links already make stale or gapped traffic harmless.
+   */
+  linkDown(peerId: number): void {
+    if (peerId === this.config.id || !this.members.has(peerId)) return
+    const r = this.role
+    if (r.kind === 'learning' && r.learner.leader === peerId) r.learner.lose(`link to leader ${peerId} down`)
+    else if (r.kind === 'leading') r.leader.linkDown(peerId)
+    // LOOKING: notifications are resent on ticks, and a lost one only delays the election.
+  }
+
   propose(payload: Uint8Array): Result<{ zxid: bigint }> {
     if (this.role.kind !== 'leading') return { ok: false, reason: 'not-leader' }
     return this.role.leader.propose(payload)

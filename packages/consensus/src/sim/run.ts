@@ -58,7 +58,7 @@ export function formatSummary(r: SeedRange, s: Summary): string {
   return (
     `zoo-sim: seeds ${r.start}..${r.start + s.seeds - 1} (${s.seeds}), ${what}: ${verdict}; ` +
     `${t.commits} commits, ${t.leadersEstablished} leaders established, ${t.epochsExhausted} counter rollovers, ` +
-    `${t.crashes} crashes (${t.diskCrashes} at disk writes, ${t.powerFailures} power failures, ${t.tornTails} torn tails), ${t.partitions} partitions, ` +
+    `${t.crashes} crashes (${t.diskCrashes} at disk writes, ${t.powerFailures} power failures, ${t.tornTails} torn tails), ${t.partitions} partitions, ${t.linksDown} link-down notices, ` +
     `${t.messages} messages (${t.dropped} dropped, ${t.duplicated} duplicated), ` +
     `syncs diff/trunc/snap ${t.syncs.diff}/${t.syncs.trunc}/${t.syncs.snap}, ${t.barriersOk} barriers, ${t.channelRoundTrips} channel round trips, ` +
     `liveness <= ${s.maxLiveTicks} ticks; ${(s.elapsedMs / 1000).toFixed(1)}s`

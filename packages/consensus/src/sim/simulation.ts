@@ -40,6 +40,8 @@ export interface RunStats {
   powerFailures: number
   tornTails: number
   partitions: number
+  /** linkDown inputs delivered (a broken connection noticed by one end). */
+  linksDown: number
   messages: number
   dropped: number
   duplicated: number
@@ -150,11 +152,13 @@ export class Simulation {
   private probe: { payload: Uint8Array; leader: number; incarnation: number; zxid: bigint } | undefined
   private stableSinceMs = 0
   private readonly restartRng: Prng
+  private readonly linkRng: Prng
 
   constructor(readonly options: SimOptions) {
     this.rng = new Prng(options.seed)
     this.scenario = scenarioFor(this.rng.fork('scenario'), options.voters)
     this.restartRng = this.rng.fork('restarts')
+    this.linkRng = this.rng.fork('links')
     this.trace = new Trace(options.maxTraceEvents ?? 400_000)
     this.liveBoundTicks = options.liveBoundTicks ?? 60
     this.stats = {
@@ -170,6 +174,7 @@ export class Simulation {
       powerFailures: 0,
       tornTails: 0,
       partitions: 0,
+      linksDown: 0,
       messages: 0,
       dropped: 0,
       duplicated: 0,
@@ -228,6 +233,7 @@ export class Simulation {
     this.trace.add(0, Ev.Phase, 0, 0, `chaos for ${s.chaosTicks} ticks: ${JSON.stringify({ net: s.net, crashMeanMs: s.crashMeanMs, partitionMeanMs: s.partitionMeanMs, crashPointRate: s.crashPointRate, epochCrashRate: s.epochCrashRate, powerFailureRate: s.powerFailureRate, counterBits: s.counterBits })}`)
     this.loop(rng.fork('crashes'), s.crashMeanMs, (r) => this.randomCrash(r))
     this.loop(rng.fork('partitions'), s.partitionMeanMs, (r) => this.randomPartition(r))
+    this.loop(rng.fork('resets'), s.partitionMeanMs, (r) => this.randomReset(r))
     this.loop(rng.fork('proposals'), s.proposeMeanMs, (r) => this.randomProposal(r))
     this.loop(rng.fork('barriers'), s.barrierMeanMs, (r) => this.randomBarrier(r), true)
     this.loop(rng.fork('channel'), s.channelMeanMs, (r) => this.randomChannel(r), true)
@@ -286,6 +292,8 @@ export class Simulation {
     const atDisk = /^(during|before|after) /.test(why)
     if (atDisk) this.stats.diskCrashes++
     this.trace.add(this.q.now, Ev.Crash, n.id, 0, why)
+    // The OS closes a dead process's sockets: its peers see the connections end.
+    for (const o of this.nodes.keys()) if (o !== n.id) this.noticeLinkDown(o, n.id)
     if (this.phase !== 'chaos' || why.startsWith('invariant')) return
     const rng = this.restartRng
     this.q.after(rng.int(1, 40) * this.scenario.tickMs, () => {
@@ -314,6 +322,9 @@ export class Simulation {
       const a = rng.pick(ids)
       const b = rng.pick(ids.filter((i) => i !== a))
       this.net.cut(a, b)
+      // b's idle timeout ends the connection, which both ends then see.
+      this.noticeLinkDown(a, b)
+      this.noticeLinkDown(b, a)
       what = `one-way cut ${a}->${b}`
     }
     this.partitioned = true
@@ -330,6 +341,42 @@ export class Simulation {
   private cutBoth(a: number, b: number): void {
     this.net.cut(a, b)
     this.net.cut(b, a)
+    this.noticeLinkDown(a, b)
+    this.noticeLinkDown(b, a)
+  }
+
+  /**
+   * A connection reset with the network intact (as the transport does to a peer whose send
+   * queue overflowed): both ends see it end and the next one carries on. Tests that a transient
+   * reset costs an election at most, never safety.
+   */
+  private randomReset(rng: Prng): void {
+    const up = [...this.nodes.values()].filter((n) => n.up).map((n) => n.id)
+    if (up.length < 2) return
+    const a = rng.pick(up)
+    const b = rng.pick(up.filter((i) => i !== a))
+    this.noticeLinkDown(a, b)
+    this.noticeLinkDown(b, a)
+  }
+
+  /**
+   * `at` learns (linkDown) that its connection to `lost` ended, after a seeded delay of up to a
+   * few ticks (an RST arrives at once, an idle timeout later), or never: a host that vanished
+   * without a reset may be noticed only by the core's own syncLimit/initLimit, which stays tested.
+   */
+  private noticeLinkDown(at: number, lost: number): void {
+    const rng = this.linkRng
+    if (rng.chance(0.2)) return
+    const delayMs = rng.int(0, 3 * this.scenario.tickMs)
+    const node = this.nodes.get(at)!
+    const incarnation = node.incarnation
+    this.q.after(delayMs, () => {
+      // A restarted `at` has no connection from before: nothing to notice.
+      if (!node.up || node.incarnation !== incarnation) return
+      this.stats.linksDown++
+      this.trace.add(this.q.now, Ev.LinkDown, at, lost)
+      node.input((p) => p.linkDown(lost))
+    })
   }
 
   // ---- workload ----

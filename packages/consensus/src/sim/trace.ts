@@ -20,6 +20,7 @@ export const Ev = {
   Violation: 14,
   Barrier: 15,
   Torn: 16,
+  LinkDown: 17,
 } as const
 export type Ev = (typeof Ev)[keyof typeof Ev]
 
@@ -40,6 +41,7 @@ const NAMES: Record<number, string> = {
   [Ev.Violation]: 'VIOLATION',
   [Ev.Barrier]: 'barrier',
   [Ev.Torn]: 'torn',
+  [Ev.LinkDown]: 'link down',
 }
 
 export class Trace {
