@@ -202,6 +202,7 @@ export class Member extends EventEmitter<MemberEvents> {
 
   private async run(): Promise<void> {
     this.transport.on('message', (from, bytes) => this.onMessage(from, bytes))
+    this.transport.on('disconnected', (peer, reason) => this.onDisconnected(peer, reason))
     this.transport.on('warning', (message) => this.logger('transport', { member: this.id, message }))
     await this.transport.start()
     this.ticker = setInterval(() => {
@@ -223,6 +224,18 @@ export class Member extends EventEmitter<MemberEvents> {
       return
     }
     this.peer.step(from, message)
+    this.kick()
+  }
+
+  /**
+   * A closed or reset connection ends a Zab link at once (a follower looks for a leader again
+   * without waiting out syncLimit). The transport emits this only for a connection that had
+   * completed its handshake, so a peer that is merely unreachable does not repeat it.
+   */
+  private onDisconnected(peer: number, reason: string): void {
+    if (this.closed) return
+    this.options.trace?.(`connection to ${peer} lost: ${reason}`)
+    this.peer.linkDown(peer)
     this.kick()
   }
 

@@ -2,7 +2,7 @@ import t from 'tap'
 import { readdir, readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { freePort, tempDir, waitFor } from '@zoo/testkit'
-import { Member, MemberError, type StateMachine } from '../../src/member.js'
+import { Member, MemberError, type MemberOptions, type StateMachine } from '../../src/member.js'
 import type { Entry, Snapshot } from '../../src/core/types.js'
 import type { PeerAddress } from '../../src/transport/index.js'
 
@@ -32,7 +32,7 @@ interface Node {
   notes: string[]
 }
 
-async function ensemble(t: Teardown, ids: number[], extra: { snapshotEveryEntries?: number; segmentBytes?: number } = {}) {
+async function ensemble(t: Teardown, ids: number[], extra: Pick<MemberOptions, 'snapshotEveryEntries' | 'segmentBytes' | 'consensus'> = {}) {
   const addresses = new Map<number, PeerAddress>()
   for (const id of ids) addresses.set(id, { host: '127.0.0.1', port: await freePort() })
   const nodes = new Map<number, Node>()
@@ -106,6 +106,25 @@ t.test('three members elect, commit with group commit, fail over and catch up a 
   await waitFor(async () => first.app.applied.length === 700, 10_000, 'the restarted member catches up')
   t.ok(same(first.app.applied, second.app.applied))
   t.equal(first.member!.status().leader, second.id)
+})
+
+t.test('followers leave a leader whose connection closed at once, not after syncLimit', async (t) => {
+  // syncLimit of 15 s: a failover inside leader()'s 10 s wait can only come from the closed connections.
+  const { nodes, stop, leader } = await ensemble(t, [1, 2, 3], { consensus: { syncLimitTicks: 300, initLimitTicks: 300 } })
+  const first = await leader()
+  await first.member!.propose(bytes('before'))
+  // Both followers synced first: a member that concluded for a non-leader at start-up waits out
+  // initLimit (the non-leader ignores its FOLLOWERINFO) and cannot vote until then.
+  await waitFor(async () => [...nodes.values()].every((n) => n.member!.status().serving && n.member!.status().leader === first.id), 20_000, 'both followers serving')
+  await stop(first.id)
+  const second = await leader([first.id])
+  const survivors = [...nodes.values()].filter((n) => n !== first)
+  for (const node of survivors) {
+    t.ok(node.notes.includes(`looking: link to leader ${first.id} down`), `member ${node.id} went LOOKING on the closed connection`)
+  }
+  t.ok(second.notes.some((n) => n.startsWith(`connection to ${first.id} lost`)), 'the transport reported the closed connection')
+  await second.member!.propose(bytes('after'))
+  await waitFor(async () => survivors.every((n) => n.app.applied.join() === 'before,after'), 10_000, 'both survivors applied both')
 })
 
 t.test('snapshots compact the log; a member that missed them catches up by SNAP', async (t) => {
