@@ -46,6 +46,8 @@ for (const watchMode of ['persistent', 'oneShot'] as const) {
     t.same(seen.changes.at(-1), { next: { flag: true, limit: 2 }, version: 1 })
 
     await writer.setData(path, '{"flag": "yes"}')
+    // Bursts are coalesced (only the newest version is read), so let the first bad one be seen.
+    await until('the first invalid report', () => seen.invalid.length === 1)
     await writer.setData(path, '{not json')
     await until('two invalid reports', () => seen.invalid.length === 2)
     t.same(w.current, { flag: true, limit: 2 }, 'the last good value stays')
