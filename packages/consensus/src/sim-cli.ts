@@ -9,7 +9,8 @@ import { formatSummary, runSeeds, type SeedRange } from './sim/run.js'
 
 const USAGE = `usage: zoo-sim --seeds N --start S [--members 3|5] [--observers K]
                 [--trace-lines L] [--live-bound TICKS] [--progress]
-                [--unsafe-faults ackBeforeFsync,currentEpochBeforeTxns,voteWithCommittedZxid,noFollowerAheadCheck]`
+                [--unsafe-faults ackBeforeFsync,currentEpochBeforeTxns,voteWithCommittedZxid,noFollowerAheadCheck,
+                                 ackBeforeQuorum]`
 
 function fail(message: string): never {
   process.stderr.write(`zoo-sim: ${message}\n${USAGE}\n`)

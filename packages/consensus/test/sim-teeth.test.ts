@@ -14,6 +14,8 @@ const cases: { fault: keyof UnsafeTestFaults; withinSeeds: number; kinds: string
   // refusal keeps that safe, so the damage shows as a cluster that never settles.
   { fault: 'voteWithCommittedZxid', withinSeeds: 100, kinds: ['liveness', 'safety', 'invariant'] },
   { fault: 'noFollowerAheadCheck', withinSeeds: 1000, kinds: ['safety', 'invariant'] },
+  // The leader commits what only it holds: a leader elected without it lacks committed txns.
+  { fault: 'ackBeforeQuorum', withinSeeds: 100, kinds: ['safety', 'invariant'] },
 ]
 
 for (const c of cases) {

@@ -18,6 +18,8 @@ export const unsafeTestFaultsSchema = z
     voteWithCommittedZxid: z.boolean(),
     /** The leader syncs a follower that is ahead of it instead of refusing it. */
     noFollowerAheadCheck: z.boolean(),
+    /** The leader commits (and so acknowledges) a proposal once it is durable in its own log, without a quorum. */
+    ackBeforeQuorum: z.boolean(),
   })
   .partial()
 
