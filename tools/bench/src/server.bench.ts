@@ -1,17 +1,16 @@
-// Side-by-side: a 3-member `zoo cluster` and a 3-member Apache ZooKeeper 3.8 ensemble on this
+// Side-by-side: a 3-member zoo cluster and a 3-member Apache ZooKeeper 3.8 ensemble on this
 // machine, both with fsync on, the same tickTime, session timeout and snapshot interval, driven
 // by the same load from @zoo/client: pipelined writes and reads over many sessions, latency
 // percentiles, the unavailability window when the leader is killed, memory per member.
-// Run: npm run bench -w @zoo/server [-- --sessions 32 --depth 16 --seconds 10 --target both]
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
-import { fileURLToPath } from 'node:url'
+// Both ensembles are laid out by @zoo/testkit from one zoo.cfg template (one OS process per
+// member, `zoo server --config` as `zoo cluster up` runs it), so their settings cannot drift apart.
+// Run: npm run bench -w @zoo/bench [-- --sessions 32 --depth 16 --seconds 8 --members 3 --target both]
+import { readFileSync } from 'node:fs'
 import { parseArgs } from 'node:util'
 import { createClient } from '@zoo/client'
 import type { ZooKeeperClient } from '@zoo/client'
-import { freePort, startApacheZooKeeper } from '@zoo/testkit'
-import { clusterDown, clusterKill, clusterStatus, clusterUp } from '../src/cli/cluster.js'
+import { startApacheZooKeeper, startZooCluster } from '@zoo/testkit'
+import type { ApacheEnsemble } from '@zoo/testkit'
 
 const { values: args } = parseArgs({
   options: {
@@ -21,6 +20,7 @@ const { values: args } = parseArgs({
     bytes: { type: 'string', default: '100' },
     target: { type: 'string', default: 'both' },
     tick: { type: 'string', default: '2000' },
+    members: { type: 'string', default: '3' },
   },
 })
 const SESSIONS = Number(args.sessions)
@@ -28,15 +28,20 @@ const DEPTH = Number(args.depth)
 const SECONDS = Number(args.seconds)
 const VALUE = Buffer.alloc(Number(args.bytes), 120)
 const TICK_MS = Number(args.tick)
+const MEMBERS = Number(args.members)
 const SESSION_TIMEOUT_MS = 10_000
 const SNAP_COUNT = 100_000
+/** zoo.cfg lines both servers get (the testkit adds tickTime, initLimit 10, syncLimit 5, ports). */
+const SHARED_CONFIG = { maxSessionTimeout: SESSION_TIMEOUT_MS * 2, snapCount: SNAP_COUNT }
+const TARGETS = args.target === 'both' ? ['apache', 'zoo'] : [args.target as string]
+for (const t of TARGETS) if (t !== 'zoo' && t !== 'apache') throw new Error(`--target ${t}: expected zoo, apache or both`)
+if (!Number.isInteger(MEMBERS) || MEMBERS < 3) throw new Error(`--members ${args.members}: the failover phase needs at least 3 members`)
 
 interface Target {
   name: string
-  connectString: string
-  pids(): number[]
-  killLeader(): Promise<void>
-  stop(): Promise<void>
+  ensemble: ApacheEnsemble
+  /** How each setting is enforced on this server, for the settings table. */
+  settings: Record<string, string>
 }
 
 interface PhaseResult {
@@ -72,9 +77,14 @@ async function phase(clients: ZooKeeperClient[], op: (zk: ZooKeeperClient, i: nu
   return { opsPerSecond: done / elapsed, p50Ms: percentile(latencies, 0.5), p99Ms: percentile(latencies, 0.99) }
 }
 
+async function killLeader(ensemble: ApacheEnsemble): Promise<void> {
+  for (const m of ensemble.members) if ((await ensemble.mode(m.id)) === 'leader') return ensemble.kill(m.id)
+  throw new Error('no member reports Mode: leader')
+}
+
 /** Longest gap between acknowledged writes of one client while the leader is killed. */
-async function failoverWindowMs(target: Target): Promise<number> {
-  const zk = await createClient(target.connectString, { sessionTimeoutMs: SESSION_TIMEOUT_MS })
+async function failoverWindowMs(ensemble: ApacheEnsemble): Promise<number> {
+  const zk = await createClient(ensemble.connectString, { sessionTimeoutMs: SESSION_TIMEOUT_MS })
   await zk.create('/failover', '').catch(() => undefined)
   let last = performance.now()
   let worst = 0
@@ -93,7 +103,7 @@ async function failoverWindowMs(target: Target): Promise<number> {
   })()
   await new Promise((r) => setTimeout(r, 1000))
   worst = 0
-  await target.killLeader()
+  await killLeader(ensemble)
   const killedAt = performance.now()
   while (performance.now() - killedAt < 30_000 && last < killedAt) await new Promise((r) => setTimeout(r, 20))
   await new Promise((r) => setTimeout(r, 500))
@@ -112,77 +122,73 @@ function rssMiB(pid: number): number {
   }
 }
 
+function memberPids(ensemble: ApacheEnsemble): number[] {
+  return ensemble.members.map((m) => m.process?.child.pid).filter((p): p is number => p !== undefined)
+}
+
 async function measure(target: Target) {
-  const clients = await Promise.all(Array.from({ length: SESSIONS }, () => createClient(target.connectString, { sessionTimeoutMs: SESSION_TIMEOUT_MS })))
+  const clients = await Promise.all(
+    Array.from({ length: SESSIONS }, () => createClient(target.ensemble.connectString, { sessionTimeoutMs: SESSION_TIMEOUT_MS })),
+  )
+  const negotiatedTimeoutMs = clients[0]?.negotiatedTimeoutMs ?? NaN
   await clients[0]?.create('/bench', '').catch(() => undefined)
   await Promise.all(clients.map((zk, i) => zk.create(`/bench/s${i}`, VALUE).catch(() => undefined)))
   const writes = await phase(clients, (zk, i) => zk.setData(`/bench/s${i}`, VALUE))
   const reads = await phase(clients, (zk, i) => zk.getData(`/bench/s${i}`))
-  const memory = target.pids().map(rssMiB)
+  const memory = memberPids(target.ensemble).map(rssMiB)
   await Promise.all(clients.map((c) => c.close()))
-  const failover = await failoverWindowMs(target)
-  return { writes, reads, failover, memoryMiB: memory.reduce((a, b) => a + b, 0) / memory.length }
+  const failover = await failoverWindowMs(target.ensemble)
+  return { writes, reads, failover, negotiatedTimeoutMs, memoryMiB: memory.reduce((a, b) => a + b, 0) / memory.length }
 }
 
 async function zooTarget(): Promise<Target> {
-  const dir = mkdtempSync(join(tmpdir(), 'zoo-bench-'))
-  const cli = { execPath: process.execPath, args: ['--import', 'tsx', '--conditions=zoo-source', fileURLToPath(new URL('../src/cli.ts', import.meta.url))] }
-  let state
-  for (let attempt = 0; ; attempt++) {
-    try {
-      state = await clusterUp({ nodes: 3, observers: 0, dir, clientPort: 21000 + Math.floor(Math.random() * 200) * 50, tickTimeMs: TICK_MS, extra: { snapCount: String(SNAP_COUNT), maxSessionTimeout: String(SESSION_TIMEOUT_MS * 2) } }, cli)
-      break
-    } catch (e) {
-      if (attempt > 4 || !/in use/.test(String(e))) throw e
-    }
-  }
-  const connectString = state.members.map((m) => `127.0.0.1:${m.clientPort}`).join(',')
+  const ensemble = await startZooCluster({ members: MEMBERS, tickTimeMs: TICK_MS, config: SHARED_CONFIG })
   return {
     name: 'zoo',
-    connectString,
-    pids: () => state.members.map((m) => m.pid).filter((p): p is number => p !== undefined),
-    killLeader: async () => {
-      const leader = (await clusterStatus(dir)).find((m) => m.mode === 'leader')
-      if (leader !== undefined) await clusterKill(dir, leader.id)
-    },
-    stop: async () => {
-      await clusterDown(dir, { purge: true })
-      rmSync(dir, { recursive: true, force: true })
-    },
+    ensemble,
+    settings: { fsync: 'always (txn log fsync per batch, before the ack)', 'snapshot interval': `snapCount ${SNAP_COUNT} (+ jitter)` },
   }
 }
 
 async function apacheTarget(): Promise<Target> {
-  await freePort()
-  const zk = await startApacheZooKeeper({
-    members: 3,
+  const ensemble = await startApacheZooKeeper({
+    members: MEMBERS,
     tickTimeMs: TICK_MS,
-    config: { maxSessionTimeout: SESSION_TIMEOUT_MS * 2 },
+    config: SHARED_CONFIG,
     systemProperties: { 'zookeeper.snapCount': SNAP_COUNT, 'zookeeper.forceSync': 'yes' },
   })
   return {
     name: 'apache',
-    connectString: zk.connectString,
-    pids: () => zk.members.map((m) => m.process?.child.pid).filter((p): p is number => p !== undefined),
-    killLeader: async () => {
-      for (const m of zk.members) if ((await zk.mode(m.id)) === 'leader') return zk.kill(m.id)
-    },
-    stop: () => zk.stop(),
+    ensemble,
+    settings: { fsync: 'zookeeper.forceSync=yes', 'snapshot interval': `zookeeper.snapCount ${SNAP_COUNT} (+ jitter)` },
   }
 }
 
 const results: Record<string, Awaited<ReturnType<typeof measure>>> = {}
-for (const name of args.target === 'both' ? ['apache', 'zoo'] : [args.target as string]) {
+const settings: Record<string, Record<string, string>> = {}
+for (const name of TARGETS) {
   const target = name === 'zoo' ? await zooTarget() : await apacheTarget()
   try {
     results[name] = await measure(target)
+    settings[name] = {
+      members: `${target.ensemble.members.length} (separate processes)`,
+      ...target.settings,
+      tickTime: `${TICK_MS} ms`,
+      'session timeout': `${SESSION_TIMEOUT_MS} ms asked, ${results[name].negotiatedTimeoutMs} ms negotiated (maxSessionTimeout ${SHARED_CONFIG.maxSessionTimeout})`,
+    }
   } finally {
-    await target.stop()
+    await target.ensemble.stop()
   }
 }
 
 const f = (n: number, digits = 0) => (Number.isFinite(n) ? n.toFixed(digits) : '-')
-console.log(`\n3 members each, fsync on, tickTime ${TICK_MS} ms, session timeout ${SESSION_TIMEOUT_MS} ms, snapCount ${SNAP_COUNT}; ${SESSIONS} sessions x ${DEPTH} in flight, ${SECONDS} s per phase, ${VALUE.length}-byte values\n`)
+const names = Object.keys(settings)
+console.log(`\n| setting | ${names.join(' | ')} |`)
+console.log(`| --- | ${names.map(() => '---').join(' | ')} |`)
+for (const key of ['members', 'fsync', 'tickTime', 'session timeout', 'snapshot interval']) {
+  console.log(`| ${key} | ${names.map((n) => settings[n]?.[key] ?? '-').join(' | ')} |`)
+}
+console.log(`\nload: ${SESSIONS} sessions x ${DEPTH} in flight, ${SECONDS} s per phase, ${VALUE.length}-byte values\n`)
 console.log('| | writes/s | write p50 / p99 ms | reads/s | read p50 / p99 ms | failover window ms | RSS per member MiB |')
 console.log('| --- | --- | --- | --- | --- | --- | --- |')
 for (const [name, r] of Object.entries(results)) {
