@@ -1,5 +1,5 @@
 export { parseProperties } from './properties.js'
 export type { ParsedProperties, PropertyEntry } from './properties.js'
 export { ConfigError, resolveConfig, parseServerLine, whitelist, FOUR_LETTER_WORDS, DEFAULT_TICK_TIME_MS } from './schema.js'
-export type { ServerConfig, ServerEntry, ServerRole, ConfigIssue, RawConfig, ResolvedConfig } from './schema.js'
+export type { ServerConfig, ServerEntry, ServerRole, ConfigIssue, RawConfig, ResolvedConfig, UnsafeTestSwitches } from './schema.js'
 export { loadConfig, readRawConfig, parsePropertiesConfig, parseJsonConfig } from './load.js'

@@ -46,6 +46,16 @@ export interface ServerConfig {
   globalOutstandingLimit: number
   /** Requests in flight on one connection before that connection stops being read (zoo). */
   maxOutstandingPerConnection: number
+  /**
+   * TEST-ONLY switches (`zoo.test.*` keys) that break correctness on purpose, so a test can show
+   * that its checker catches a broken build. Absent unless such a key is set.
+   */
+  unsafeTest?: UnsafeTestSwitches
+}
+
+export interface UnsafeTestSwitches {
+  /** `zoo.test.ackBeforeQuorum`: the leader acknowledges a write once its own log has it, no quorum. */
+  ackBeforeQuorum: boolean
 }
 
 /** The four-letter words Apache knows (FourLetterCommands). */
@@ -95,6 +105,8 @@ const knownKeys = {
   maxOutstandingPerConnection: int(1),
   peerType: z.enum(['participant', 'observer']),
   myid: int(1, 255),
+  // TEST-ONLY: loses acknowledged writes on failover (see UnsafeTestSwitches).
+  'zoo.test.ackBeforeQuorum': bool,
 }
 export type KnownKey = keyof typeof knownKeys
 
@@ -240,6 +252,7 @@ function assemble(
     snapCount: known.snapCount ?? 100_000,
     globalOutstandingLimit: known.globalOutstandingLimit ?? 1000,
     maxOutstandingPerConnection: known.maxOutstandingPerConnection ?? 1000,
+    ...(known['zoo.test.ackBeforeQuorum'] === true ? { unsafeTest: { ackBeforeQuorum: true } } : {}),
   }
 }
 

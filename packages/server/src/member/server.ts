@@ -161,6 +161,9 @@ export class ZooServer {
 
   private async run(): Promise<void> {
     mkdirSync(this.config.dataDir, { recursive: true })
+    if (this.config.unsafeTest?.ackBeforeQuorum === true) {
+      this.log('warn', 'TEST-ONLY BROKEN BUILD: zoo.test.ackBeforeQuorum=true: as leader this member acknowledges writes before a quorum has them; acknowledged writes WILL be lost on failover. Never set it outside tests.')
+    }
     const { voters, observers, addresses } = this.topology()
     const snapCount = this.config.snapCount
     const timing = consensusTiming(this.config.tickTimeMs)
@@ -178,6 +181,7 @@ export class ZooServer {
         electionResendTicks: timing.electionResendTicks,
         maxInflightProposals: MAX_INFLIGHT_PROPOSALS + 1,
         maxPayloadBytes: 2 * this.config.maxFrameBytes + (64 << 10),
+        unsafeTestFaults: { ackBeforeQuorum: this.config.unsafeTest?.ackBeforeQuorum === true },
       },
       // Apache snapshots after snapCount/2 + random(snapCount/2) txns, so members differ.
       snapshotEveryEntries: Math.floor(snapCount / 2 + Math.random() * (snapCount / 2)),

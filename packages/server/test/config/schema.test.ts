@@ -109,6 +109,15 @@ t.test('unknown keys warn; ignored keys say why; hierarchical quorums are refuse
   t.match(configError(t, () => resolveConfig(raw({ dataDir: '/d', clientPort: '1', 'group.1': '1:2:3' }))).issues, [{ key: 'group.1', reason: /not supported/ }])
 })
 
+t.test('zoo.test.ackBeforeQuorum: a test-only switch, absent unless set', async (t) => {
+  t.equal(resolveConfig(raw({ dataDir: '/d', clientPort: '1' })).config.unsafeTest, undefined)
+  const { config, warnings } = resolveConfig(raw({ dataDir: '/d', clientPort: '1', 'zoo.test.ackBeforeQuorum': 'true' }))
+  t.same(config.unsafeTest, { ackBeforeQuorum: true })
+  t.same(warnings, [], 'a known key (the member logs it loudly at start)')
+  t.equal(resolveConfig(raw({ dataDir: '/d', clientPort: '1', 'zoo.test.ackBeforeQuorum': 'false' })).config.unsafeTest, undefined)
+  t.match(configError(t, () => resolveConfig(raw({ dataDir: '/d', clientPort: '1', 'zoo.test.ackBeforeQuorum': 'yes' }))).issues, [{ key: 'zoo.test.ackBeforeQuorum', reason: /true or false/ }])
+})
+
 t.test('server lines', async (t) => {
   t.same(parseServerLine(1, 'zk1.example:2888:3888'), { id: 1, host: 'zk1.example', quorumPort: 2888, electionPort: 3888, role: 'participant' })
   t.same(parseServerLine(4, '[::1]:2888:3888:observer;[::1]:2181'), {
