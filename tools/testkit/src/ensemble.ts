@@ -60,6 +60,8 @@ export interface EnsembleLayout {
   members?: number
   tickTimeMs?: number
   config?: Record<string, string | number>
+  /** extra zoo.cfg lines for one member (after `config`; e.g. its own key store) */
+  memberConfig?: (id: number) => Record<string, string | number>
   fourLetterWords?: readonly string[]
   adminServer?: boolean
 }
@@ -90,6 +92,7 @@ export async function layOutEnsemble(root: string, options: EnsembleLayout): Pro
       ...(member.adminPort === undefined ? {} : { 'admin.serverAddress': '127.0.0.1', 'admin.serverPort': member.adminPort }),
       '4lw.commands.whitelist': whitelist(options.fourLetterWords),
       ...options.config,
+      ...options.memberConfig?.(member.id),
     }
     const text = Object.entries(lines).map(([key, value]) => `${key}=${value}`)
     if (members.length > 1) for (const peer of members) text.push(`server.${peer.id}=127.0.0.1:${peer.quorumPort}:${peer.electionPort}`)

@@ -20,6 +20,8 @@ export interface ZooClusterOptions {
   tickTimeMs?: number
   /** extra zoo.cfg lines (e.g. `readonlymode.enabled: 'true'`) */
   config?: Record<string, string | number>
+  /** extra zoo.cfg lines for one member, after `config` (e.g. its own `ssl.quorum.keyStore.location`) */
+  memberConfig?: (id: number) => Record<string, string | number>
   /** `4lw.commands.whitelist` (default every word); must hold `ruok` or `srvr` */
   fourLetterWords?: readonly string[]
   /** each member's admin HTTP server on its own free port on 127.0.0.1 (default false) */
