@@ -1,5 +1,5 @@
 import t from 'tap'
-import { connect, createServer, type Server, type Socket } from 'node:net'
+import { connect, createServer, Socket, type Server } from 'node:net'
 import { once } from 'node:events'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { freePort } from '@zoo/testkit'
@@ -86,6 +86,29 @@ t.test('a link proxy passes bytes both ways, delays, black-holes and cuts them',
   t.ok(await until(() => d.received() === 'again'), 'healed')
   for (const s of [b.socket, d.socket]) s.destroy()
   t.ok(proxy.stats.resets >= 2)
+})
+
+t.test('both legs of a proxied connection have TCP_NODELAY (no Nagle/delayed-ACK stalls on small frames)', async (t) => {
+  const echo = await echoServer()
+  t.teardown(() => echo.server.close())
+  const proxy = await LinkProxy.start(echo.port)
+  t.teardown(() => proxy.close())
+  const original = Socket.prototype.setNoDelay
+  const noDelay: Socket[] = []
+  Socket.prototype.setNoDelay = function (this: Socket, enable?: boolean) {
+    if (enable !== false) noDelay.push(this)
+    return original.call(this, enable)
+  }
+  t.teardown(() => {
+    Socket.prototype.setNoDelay = original
+  })
+  const { socket, received } = await dial(proxy.port)
+  t.teardown(() => socket.destroy())
+  socket.write('ping')
+  t.ok(await until(() => received() === 'ping'), 'bytes pass')
+  const proxySockets = noDelay.filter((s) => s !== socket)
+  t.ok(proxySockets.some((s) => s.localPort === proxy.port), 'the accepted (dialer-side) socket')
+  t.ok(proxySockets.some((s) => s.remotePort === echo.port), 'the onward (member-side) socket')
 })
 
 t.test('a refused onward connect is retried, not turned into a reset at once', async (t) => {

@@ -234,6 +234,9 @@ export class LinkProxy {
 
   private accept(client: Socket): void {
     this.stats.connections++
+    // Members write small frames (ACKs, pings) that must not wait for Nagle and the peer's
+    // delayed ACK (~40 ms): a proxy without TCP_NODELAY adds latency the members never asked for.
+    client.setNoDelay(true)
     const connection: Connection = { client, upstream: undefined, flows: [], closing: false }
     this.connections.add(connection)
     this.watch(connection, client)
@@ -259,6 +262,7 @@ export class LinkProxy {
    */
   private connectOnward(connection: Connection, attempt = 0): void {
     const upstream = connect({ port: this.targetPort, host: HOST })
+    upstream.setNoDelay(true)
     connection.upstream = upstream
     const refused = (error: NodeJS.ErrnoException) => {
       if (error.code !== 'ECONNREFUSED' || attempt >= CONNECT_RETRIES || !this.connections.has(connection)) return this.destroy(connection, false)
