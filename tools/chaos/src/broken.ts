@@ -10,9 +10,9 @@
  * without them: acknowledged writes are lost, which the linearizability and register-state
  * checks must report.
  *
- * Against our own server the same switch is the test-only config key ZOO_ACK_BEFORE_QUORUM_KEY,
- * which the server implements (pending: see the chaos README); the scenario then only isolates
- * the leader, which acknowledges alone.
+ * Against our own server the same switch is the test-only config key ZOO_ACK_BEFORE_QUORUM_KEY
+ * (@zoo/server: the leader acknowledges a write once its own log has it); the scenario then only
+ * isolates the leader, which acknowledges alone until it notices it lost its quorum (syncLimit).
  */
 import { currentLeader, type FaultRecord, type NemesisContext } from './faults/nemesis.js'
 import { sleep } from './sleep.js'
