@@ -160,9 +160,13 @@ t.test('the console in Chromium', async (t) => {
         await recipes(t, ensemble.connectString)
         await openPath(page, dashboard.url, '/app/locks/orders')
         await page.getByTestId('holders').filter({ hasText: 'worker-a' }).waitFor()
+        // The recipe panel renders after the node itself: wait for it rather than read a half-drawn page.
+        await page.getByTestId('waiters').filter({ hasText: 'worker-c' }).waitFor()
         t.match(await page.getByTestId('waiters').textContent(), /worker-b.*worker-c/)
         await screenshot(page, 'tree.png', true)
         await openPath(page, dashboard.url, '/app/scheduler')
+        // The previous page (the lock) also showed worker-a as holder: wait for the latch's own panel.
+        await page.getByTestId('recipe').filter({ hasText: 'Leader latch' }).waitFor()
         await page.getByTestId('holders').filter({ hasText: 'worker-a' }).waitFor()
         t.match(await page.getByTestId('recipe').textContent(), /Leader latch in zoo naming, 3 contenders/)
       })

@@ -168,11 +168,25 @@ export class Pipeline implements ConnectionHandler {
     if (this.ctx.isLeader()) {
       const result = this.ctx.leader.tracker.revalidate(sessionId, Date.now(), this.ctx.myid)
       if (!result.valid) return connection.reject(`session 0x${sessionId.toString(16)} is closing`)
-      if (result.previousOwner !== undefined) this.ctx.quorum().sendToMember(result.previousOwner, encodeChannel({ type: ChannelType.moved, sessionId }))
+      if (result.previousOwner !== undefined) this.tellMoved(result.previousOwner, sessionId)
       return this.open(connection, sessionId, timeoutMs)
     }
     this.pendingRevalidations.set(sessionId, { connection, timeoutMs })
     this.toLeader(() => undefined, { type: ChannelType.revalidate, sessionId, timeoutMs }, connection)
+  }
+
+  /**
+   * Tells the session's previous member to drop its stale connection. Best effort: the usual
+   * reason for a move is that the previous member died or lost the quorum, and a member that is
+   * not synced with this leader serves no client, so there is nothing stale to drop. (Throwing
+   * here killed the leader whenever a client moved off a crashed member.)
+   */
+  private tellMoved(previousOwner: number, sessionId: bigint): void {
+    try {
+      this.ctx.quorum().sendToMember(previousOwner, encodeChannel({ type: ChannelType.moved, sessionId }))
+    } catch (e) {
+      this.ctx.log('session moved; its previous member is not reachable', { previousOwner, session: `0x${sessionId.toString(16)}`, reason: (e as Error).message })
+    }
   }
 
   /** The leader's answer to a revalidation this member asked for. */

@@ -102,6 +102,23 @@ t.test('the leader expires a session whose client went silent on a follower', as
   await silent.close().catch(() => undefined)
 })
 
+t.test('a session moves to the leader off a crashed follower, and the leader stays up', async (t) => {
+  for (let id = 1; id <= 3; id++) if (ensemble.servers[id - 1] === undefined) await ensemble.start(id)
+  await waitFor(async () => ensemble.servers.every((s) => s?.status().serving), 20_000, 'all three serving')
+  const follower = followerIds()[0] as number
+  const { client: raw, response } = await RawClient.session(Number(portOf(follower).split(':')[1]), 6000)
+  raw.send(encodeRequest(1, { type: OpCode.create, path: '/orphan', data: null, acl: [...OPEN_ACL_UNSAFE], flags: 1 }))
+  t.equal(decodeReply(await raw.frame(), OpCode.create).header.err, 0)
+  await ensemble.kill(follower)
+  // The leader records the session as owned by the dead follower and tells it "moved": that
+  // follower is unreachable, which must not matter.
+  const moved = await clientOn(leaderId(), { sessionTimeoutMs: 6000, session: { id: response.sessionId, password: response.passwd as Buffer } })
+  t.equal(moved.sessionId, response.sessionId, 'the same session, now on the leader')
+  t.equal((await moved.exists('/orphan'))?.ephemeralOwner, response.sessionId, 'with its ephemeral')
+  t.ok(ensemble.servers[leaderId() - 1]?.status().serving, 'the leader still serves')
+  await moved.delete('/orphan')
+})
+
 t.test('leader failover: writes resume, sessions and ephemerals survive, the old leader catches up', async (t) => {
   for (let id = 1; id <= 3; id++) if (ensemble.servers[id - 1] === undefined) await ensemble.start(id)
   await waitFor(async () => ensemble.servers.every((s) => s?.status().serving), 20_000, 'all three serving')
