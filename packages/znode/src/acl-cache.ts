@@ -65,6 +65,11 @@ export class AclCache {
     return acl
   }
 
+  /** The lists by id as of now (a snapshot resolves the ids it read against this copy). */
+  listsNow(): readonly (readonly ACL[] | undefined)[] {
+    return this.lists.slice()
+  }
+
   /** Number of distinct lists in use. */
   get size(): number {
     return this.idsByKey.size

@@ -22,8 +22,30 @@ export interface NodeInit {
   digest: number
 }
 
+/** A node as it was when a snapshot began, kept because it changed before the snapshot wrote it. */
+export interface PreservedNode {
+  data: string | null
+  /** The ACL id at the snapshot's start (resolve it with the ACL lists captured then). */
+  aclId: number
+  /** Its StatPersisted record (jute layout, STAT_PERSISTED_BYTES). */
+  stat: Buffer
+}
+
+/** The StatPersisted record's size: 6 longs and 3 ints. */
+export const STAT_PERSISTED_BYTES = 60
+
+/**
+ * Copy-on-write for a snapshot written over many event-loop turns: from `begin` on, the first
+ * change to a node that existed then (czxid <= atZxid) keeps its old contents in `saved`.
+ */
+export interface PreservedNodes {
+  readonly atZxid: bigint
+  readonly saved: Map<string, PreservedNode>
+}
+
 export class NodeTable {
   private capacity = INITIAL_CAPACITY
+  private readonly preservers = new Set<PreservedNodes>()
   private readonly slots = new Map<string, number>()
   private readonly freeSlots: number[] = []
   private nextSlot = 0
@@ -56,6 +78,44 @@ export class NodeTable {
     return this.slots.entries()
   }
 
+  /** Every path, in the order pathsInOrder gives them, as of now. */
+  pathsNow(): string[] {
+    return Array.from(this.slots.keys())
+  }
+
+  /**
+   * Starts keeping the pre-change contents of every node that exists now (all created at or
+   * before `atZxid`) until `endPreserving`. Costs one check per change while nothing is open.
+   */
+  beginPreserving(atZxid: bigint): PreservedNodes {
+    const preserved: PreservedNodes = { atZxid, saved: new Map() }
+    this.preservers.add(preserved)
+    return preserved
+  }
+
+  endPreserving(preserved: PreservedNodes): void {
+    this.preservers.delete(preserved)
+  }
+
+  /** Snapshots in progress that keep old contents. */
+  get openPreservers(): number {
+    return this.preservers.size
+  }
+
+  /** Keeps the node's contents for each open snapshot that has not kept them yet; call before a change. */
+  private preserve(slot: number): void {
+    if (this.preservers.size === 0) return
+    const path = this.paths[slot] as string
+    const czxid = this.longs[slot * 6] as bigint
+    for (const p of this.preservers) {
+      // A node created after the snapshot began is not in it (its path may be, as an older node kept already).
+      if (czxid > p.atZxid || p.saved.has(path)) continue
+      const stat = Buffer.allocUnsafe(STAT_PERSISTED_BYTES)
+      this.writeStatPersisted(slot, stat, 0)
+      p.saved.set(path, { data: this.datas[slot] as string | null, aclId: this.ints[slot * 4 + 3] as number, stat })
+    }
+  }
+
   insert(path: string, init: NodeInit): number {
     if (this.slots.has(path)) throw new Error(`node ${path} already stored`)
     const slot = this.freeSlots.pop() ?? this.nextSlot++
@@ -65,7 +125,7 @@ export class NodeTable {
     this.paths[slot] = path
     this.datas[slot] = init.data
     this.kids[slot] = undefined
-    this.setStat(slot, init.stat)
+    this.writeStat(slot, init.stat)
     this.ints[slot * 4 + 3] = init.aclId
     this.crcs[slot * 2] = init.pathDataCrc
     this.crcs[slot * 2 + 1] = init.digest
@@ -75,6 +135,7 @@ export class NodeTable {
   remove(path: string): void {
     const slot = this.slots.get(path)
     if (slot === undefined) throw new Error(`node ${path} not stored`)
+    this.preserve(slot)
     this.slots.delete(path)
     this.paths[slot] = undefined
     this.datas[slot] = null
@@ -105,6 +166,11 @@ export class NodeTable {
   // ---------------------------------------------------------------- stat columns
 
   setStat(slot: number, s: StatPersisted): void {
+    this.preserve(slot)
+    this.writeStat(slot, s)
+  }
+
+  private writeStat(slot: number, s: StatPersisted): void {
     const l = slot * 6
     this.longs[l] = s.czxid
     this.longs[l + 1] = s.mzxid
@@ -195,18 +261,22 @@ export class NodeTable {
 
   /** setData: data, version, mzxid and mtime change together. */
   setDataFields(slot: number, data: string | null, version: number, zxid: bigint, time: bigint): void {
+    this.preserve(slot)
     this.datas[slot] = data
     this.ints[slot * 4] = version
     this.longs[slot * 6 + 1] = zxid
     this.longs[slot * 6 + 4] = time
   }
   setCversion(slot: number, cversion: number): void {
+    this.preserve(slot)
     this.ints[slot * 4 + 1] = cversion
   }
   setAversion(slot: number, aversion: number): void {
+    this.preserve(slot)
     this.ints[slot * 4 + 2] = aversion
   }
   setPzxid(slot: number, zxid: bigint): void {
+    this.preserve(slot)
     this.longs[slot * 6 + 2] = zxid
   }
 
@@ -216,6 +286,7 @@ export class NodeTable {
     return this.ints[slot * 4 + 3] as number
   }
   setAclId(slot: number, aclId: number): void {
+    this.preserve(slot)
     this.ints[slot * 4 + 3] = aclId
   }
 
@@ -236,6 +307,7 @@ export class NodeTable {
   }
   /** Quota stats change a node's data without a txn of their own (as Apache's updateQuotaStat). */
   replaceData(slot: number, data: string | null): void {
+    this.preserve(slot)
     this.datas[slot] = data
   }
   dataLength(slot: number): number {

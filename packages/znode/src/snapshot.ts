@@ -13,10 +13,12 @@
 import { crc32 } from 'node:zlib'
 import { ACL, JuteReader, ProtocolError, StatPersisted, encodeRecord } from '@zoo/protocol'
 import type { ACL as AclRecord, Codec } from '@zoo/protocol'
+import { STAT_PERSISTED_BYTES } from './node-table.js'
+import type { NodeTable, PreservedNode, PreservedNodes } from './node-table.js'
 import { DataTree } from './tree.js'
+import type { SessionRecord } from './tree.js'
 
 const MAGIC = Buffer.from('ZOOSNAP\u0001', 'latin1')
-const STAT_PERSISTED_BYTES = 60
 
 /** The few records the snapshot writes with jute codecs (sessions' passwords, ACL lists). */
 const PasswdRecord: Codec<{ passwd: Buffer }> = {
@@ -52,10 +54,14 @@ export class SnapshotError extends Error {
  * them should not cost a million small buffers.
  */
 class SnapshotWriter {
-  readonly chunks: Buffer[] = []
-  private buf = Buffer.allocUnsafe(CHUNK_BYTES)
+  private chunks: Buffer[] = []
+  private buf: Buffer
   private offset = 0
   private crc = 0
+
+  constructor(private readonly chunkBytes = CHUNK_BYTES) {
+    this.buf = Buffer.allocUnsafe(chunkBytes)
+  }
 
   private room(bytes: number): void {
     if (this.offset + bytes <= this.buf.length) return
@@ -68,8 +74,20 @@ class SnapshotWriter {
     const chunk = this.buf.subarray(0, this.offset)
     this.crc = crc32(chunk, this.crc)
     this.chunks.push(chunk)
-    this.buf = Buffer.allocUnsafe(CHUNK_BYTES)
+    this.buf = Buffer.allocUnsafe(this.chunkBytes)
     this.offset = 0
+  }
+
+  /** Whether full chunks are waiting to be taken. */
+  get hasChunks(): boolean {
+    return this.chunks.length > 0
+  }
+
+  /** The full chunks written so far (each handed out once). */
+  take(): Buffer[] {
+    const chunks = this.chunks
+    this.chunks = []
+    return chunks
   }
 
   int(n: number): void {
@@ -104,19 +122,19 @@ class SnapshotWriter {
     this.offset += this.buf.write(s, this.offset, s.length, 'latin1')
   }
 
-  stat(nodes: DataTree['nodes'], slot: number): void {
+  stat(nodes: NodeTable, slot: number): void {
     this.room(STAT_PERSISTED_BYTES)
     nodes.writeStatPersisted(slot, this.buf, this.offset)
     this.offset += STAT_PERSISTED_BYTES
   }
 
-  /** Ends the snapshot with its CRC32 and returns the chunks. */
+  /** Ends the snapshot with its CRC32 and returns the chunks not taken yet. */
   finish(): Buffer[] {
     this.flush()
     const trailer = Buffer.alloc(CRC_BYTES)
     trailer.writeUInt32BE(this.crc, 0)
     this.chunks.push(trailer)
-    return this.chunks
+    return this.take()
   }
 }
 
@@ -129,50 +147,198 @@ function sharedPrefix(a: string, b: string): number {
   return i
 }
 
-/** The snapshot of `tree` as a list of chunks (concatenated, they are the snapshot). */
-export function writeSnapshot(tree: DataTree): Buffer[] {
-  const out = new SnapshotWriter()
-  const { nodes, acls } = tree
+/**
+ * What a snapshot reads, fixed when it begins: the small tables copied, the node order as a list
+ * of paths, and (for a snapshot written while txns apply) the nodes changed since, as they were.
+ */
+interface SnapshotView {
+  zxid: bigint
+  digest: bigint
+  sessions: [bigint, SessionRecord][]
+  quotas: string[]
+  paths: readonly string[]
+  aclLists: readonly (readonly AclRecord[] | undefined)[]
+  nodes: NodeTable
+  preserved: PreservedNodes | undefined
+}
+
+function beginView(tree: DataTree, preserved: PreservedNodes | undefined): SnapshotView {
+  return {
+    zxid: tree.lastProcessedZxid,
+    digest: tree.digest,
+    sessions: [...tree.sessions],
+    quotas: tree.quotas.list(),
+    paths: tree.nodes.pathsNow(),
+    aclLists: tree.acls.listsNow(),
+    nodes: tree.nodes,
+    preserved,
+  }
+}
+
+/** The node's contents at the view's start: kept ones if it changed since, else its live slot. */
+function nodeAt(view: SnapshotView, path: string): { saved: PreservedNode; slot: -1 } | { saved: undefined; slot: number } {
+  const saved = view.preserved !== undefined && view.preserved.saved.size > 0 ? view.preserved.saved.get(path) : undefined
+  if (saved !== undefined) return { saved, slot: -1 }
+  const slot = view.nodes.slotOf(path)
+  // Every change to a node of the view keeps its old contents first, removal included.
+  if (slot === -1) throw new Error(`snapshot at 0x${view.zxid.toString(16)}: ${path} is gone and was not kept`)
+  return { saved: undefined, slot }
+}
+
+function aclListOf(view: SnapshotView, aclId: number, path: string): readonly AclRecord[] {
+  const acl = view.aclLists[aclId]
+  if (acl === undefined) throw new Error(`snapshot at 0x${view.zxid.toString(16)}: ${path} has ACL id ${aclId}, unknown when it began`)
+  return acl
+}
+
+/**
+ * The snapshot's chunks. With `pauseEveryNodes` finite, the ACL pass yields an empty chunk every
+ * that many nodes (a pause point: the pass writes nothing), and the node pass yields each full
+ * chunk as soon as it is written, so no step does more than a bounded slice of work.
+ */
+function* generateSnapshot(view: SnapshotView, pauseEveryNodes: number, chunkBytes = CHUNK_BYTES): Generator<Buffer, void, undefined> {
+  const out = new SnapshotWriter(chunkBytes)
   out.raw(MAGIC)
-  out.long(tree.lastProcessedZxid)
-  out.long(tree.digest)
-  out.int(tree.sessions.size)
-  for (const [id, session] of tree.sessions) {
+  out.long(view.zxid)
+  out.long(view.digest)
+  out.int(view.sessions.length)
+  for (const [id, session] of view.sessions) {
     out.long(id)
     out.int(session.timeoutMs)
     out.raw(encodeRecord(PasswdRecord, { passwd: session.passwd }))
   }
   const aclIndex = new Map<number, number>()
   const aclLists: (readonly AclRecord[])[] = []
-  for (const [, slot] of nodes.entries()) {
-    const id = nodes.aclId(slot)
+  const { paths, nodes } = view
+  for (let i = 0; i < paths.length; i++) {
+    if (i % pauseEveryNodes === pauseEveryNodes - 1) yield PAUSE
+    const path = paths[i] as string
+    const node = nodeAt(view, path)
+    const id = node.saved?.aclId ?? nodes.aclId(node.slot)
     if (!aclIndex.has(id)) {
       aclIndex.set(id, aclLists.length)
-      aclLists.push(acls.get(id))
+      aclLists.push(aclListOf(view, id, path))
     }
   }
   out.int(aclLists.length)
   for (const acl of aclLists) out.raw(encodeRecord(AclList, { acl }))
-  const quotas = tree.quotas.list()
-  out.int(quotas.length)
-  for (const path of quotas) out.ustring(path)
-  out.int(nodes.size)
+  out.int(view.quotas.length)
+  for (const path of view.quotas) out.ustring(path)
+  out.int(paths.length)
   let previous = ''
-  for (const [path, slot] of nodes.entries()) {
+  for (const path of paths) {
+    const node = nodeAt(view, path)
     const shared = sharedPrefix(previous, path)
     out.int(shared)
     out.ustring(path.slice(shared))
-    out.latin1Buffer(nodes.dataString(slot))
-    out.int(aclIndex.get(nodes.aclId(slot)) as number)
-    out.stat(nodes, slot)
+    if (node.saved !== undefined) {
+      out.latin1Buffer(node.saved.data)
+      out.int(aclIndex.get(node.saved.aclId) as number)
+      out.raw(node.saved.stat)
+    } else {
+      out.latin1Buffer(nodes.dataString(node.slot))
+      out.int(aclIndex.get(nodes.aclId(node.slot)) as number)
+      out.stat(nodes, node.slot)
+    }
     previous = path
+    if (out.hasChunks) yield* out.take()
   }
-  return out.finish()
+  yield* out.finish()
+}
+
+const PAUSE = Buffer.alloc(0)
+
+/** The snapshot of `tree` as a list of chunks (concatenated, they are the snapshot). */
+export function writeSnapshot(tree: DataTree): Buffer[] {
+  return [...generateSnapshot(beginView(tree, undefined), Infinity)]
 }
 
 /** The snapshot as one buffer. */
 export function snapshotBytes(tree: DataTree): Buffer {
   return Buffer.concat(writeSnapshot(tree))
+}
+
+/** Nodes the stream's ACL pass reads between two pause points (a few milliseconds of work). */
+const PAUSE_EVERY_NODES = 50_000
+
+export interface SnapshotStreamOptions {
+  /** Size of the chunks (default 1 MiB); a chunk ends after the node record that fills it. */
+  chunkBytes?: number
+  /** Nodes the ACL pass reads between two pause points (default 50,000). */
+  pauseEveryNodes?: number
+}
+
+/**
+ * A snapshot written a slice at a time while the tree keeps applying txns. See snapshotStream.
+ */
+export interface SnapshotStream extends IterableIterator<Buffer, undefined, undefined> {
+  /** The zxid of the last txn the snapshot holds: the tree's when the stream began. */
+  readonly zxid: bigint
+  /** Ends the stream early: the tree stops keeping old contents for it. Idempotent. */
+  close(): void
+}
+
+class TreeSnapshotStream implements SnapshotStream {
+  readonly zxid: bigint
+  private readonly preserved: PreservedNodes
+  private readonly chunks: Generator<Buffer, void, undefined>
+  private open = true
+
+  constructor(
+    private readonly tree: DataTree,
+    options: SnapshotStreamOptions,
+  ) {
+    this.zxid = tree.lastProcessedZxid
+    this.preserved = tree.nodes.beginPreserving(this.zxid)
+    this.chunks = generateSnapshot(beginView(tree, this.preserved), options.pauseEveryNodes ?? PAUSE_EVERY_NODES, options.chunkBytes ?? CHUNK_BYTES)
+  }
+
+  [Symbol.iterator](): this {
+    return this
+  }
+
+  next(): IteratorResult<Buffer, undefined> {
+    if (!this.open) return { done: true, value: undefined }
+    try {
+      const step = this.chunks.next()
+      if (step.done !== true) return step
+    } catch (e) {
+      this.close()
+      throw e
+    }
+    this.close()
+    return { done: true, value: undefined }
+  }
+
+  return(): IteratorResult<Buffer, undefined> {
+    this.close()
+    return { done: true, value: undefined }
+  }
+
+  close(): void {
+    if (!this.open) return
+    this.open = false
+    this.tree.nodes.endPreserving(this.preserved)
+    this.chunks.return(undefined)
+  }
+
+  /** Nodes whose old contents the stream is keeping (for tests and metrics). */
+  get preservedNodes(): number {
+    return this.preserved.saved.size
+  }
+}
+
+/**
+ * The snapshot of the tree as it is now, written a slice at a time: each `next()` does a bounded
+ * amount of work (one chunk of about 1 MiB, or an ACL pass over 50,000 nodes, which yields an
+ * empty chunk: a pause point) so the caller can let its event loop run in between. Txns may be
+ * applied to the tree meanwhile: the first change to a node after the start keeps that node's
+ * old contents for the stream (copy-on-write), so the chunks are byte for byte what
+ * writeSnapshot gave at the start. Run it to the end or close() it: until then the tree keeps
+ * the old contents of every node it changes.
+ */
+export function snapshotStream(tree: DataTree, options: SnapshotStreamOptions = {}): SnapshotStream & { readonly preservedNodes: number } {
+  return new TreeSnapshotStream(tree, options)
 }
 
 /** A count the remaining bytes can hold, each item taking at least `minBytes`. */

@@ -62,6 +62,7 @@ export class DataTree {
   private readonly digestSum = new DigestSum()
   private lastZxid = 0n
   private digestMismatchCount = 0
+  private dataSize = 0
 
   /** A new tree holds /, /zookeeper, /zookeeper/quota and /zookeeper/config; `empty` is for loading a snapshot. */
   constructor(contents: 'standard' | 'empty' = 'standard') {
@@ -83,6 +84,7 @@ export class DataTree {
     const digest = nodeDigestOfBytes(path, crc, this.nodes.statDigestBytes(slot))
     this.nodes.setDigests(slot, crc, digest)
     this.digestSum.add(digest)
+    this.dataSize += nodeSize(path, data === null ? 0 : data.length)
     if (parent !== -1) this.nodes.addChild(parent, path)
     this.indexOwner(path, stat.ephemeralOwner)
   }
@@ -116,6 +118,15 @@ export class DataTree {
 
   get nodeCount(): number {
     return this.nodes.size
+  }
+
+  /**
+   * Apache's approximate data size (mntr approximate_data_size): the sum over nodes of path
+   * length in UTF-16 units plus data bytes, kept as nodes come, go and change. Quota usage
+   * rewrites count too (Apache leaves them out until a restart recounts).
+   */
+  get approximateDataSize(): number {
+    return this.dataSize
   }
 
   has(path: string): boolean {
@@ -393,6 +404,7 @@ export class DataTree {
     const digest = nodeDigestOfBytes(path, crc, this.nodes.statDigestBytes(slot))
     this.nodes.setDigests(slot, crc, digest)
     this.digestSum.add(digest)
+    this.dataSize += nodeSize(path, data === null ? 0 : data.length)
     this.indexOwner(path, owner)
     this.afterCreateQuota(path, parentPath, data === null ? 0 : data.length)
     triggers.push(
@@ -445,6 +457,7 @@ export class DataTree {
     this.digestSum.remove(this.nodes.digest(slot))
     this.acls.release(this.nodes.aclId(slot))
     this.nodes.remove(path)
+    this.dataSize -= nodeSize(path, dataLength)
     this.unindexOwner(path, owner)
     this.afterDeleteQuota(path, parentPath, dataLength)
     triggers.push(
@@ -458,6 +471,7 @@ export class DataTree {
     const slot = this.slotOrThrow(path)
     const oldLength = this.nodes.dataLength(slot)
     this.nodes.setDataFields(slot, toStoredData(data), version, zxid, time)
+    this.dataSize += (data?.length ?? 0) - oldLength
     this.refreshDigest(slot, path, pathDataCrc(normalize(path), data))
     const quota = this.quotas.quotaFor(path)
     if (quota !== undefined) this.updateQuotaStats(quota, BigInt((data?.length ?? 0) - oldLength), 0n)
@@ -512,7 +526,7 @@ export class DataTree {
     const stats = new StatsTrack(this.nodes.dataString(slot))
     stats.set('count', stats.get('count') + countDiff)
     stats.set('bytes', stats.get('bytes') + bytesDiff)
-    this.nodes.replaceData(slot, stats.toString())
+    this.replaceData(slot, stats.toString())
   }
 
   /** Counts the nodes and bytes below a new quota into its stats node (DataTree.updateQuotaForPath). */
@@ -531,8 +545,18 @@ export class DataTree {
     const stats = new StatsTrack()
     stats.set('count', count)
     stats.set('bytes', bytes)
-    this.nodes.replaceData(statsSlot, stats.toString())
+    this.replaceData(statsSlot, stats.toString())
   }
+
+  private replaceData(slot: number, data: string): void {
+    this.dataSize += data.length - this.nodes.dataLength(slot)
+    this.nodes.replaceData(slot, data)
+  }
+}
+
+/** A node's share of approximateDataSize (DataTree.getNodeSize). */
+function nodeSize(path: string, dataBytes: number): number {
+  return path.length + dataBytes
 }
 
 /** Apache's root alias "" is the same node as "/". */

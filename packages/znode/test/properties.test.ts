@@ -5,7 +5,7 @@ import t from 'tap'
 import fc from 'fast-check'
 import { ErrorCode, OpCode, Perms } from '@zoo/protocol'
 import type { ACL, MultiOp } from '@zoo/protocol'
-import { DataTree, PrepareView, decodeTxn, encodeTxn, readSnapshot, snapshotBytes } from '../src/index.js'
+import { DataTree, PrepareView, decodeTxn, encodeTxn, readSnapshot, snapshotBytes, snapshotStream } from '../src/index.js'
 import type { WriteRequest } from '../src/index.js'
 
 const SESSIONS = [0x11n, 0x12n, 0x13n]
@@ -106,4 +106,44 @@ t.test('a snapshot taken anywhere loads into a tree that continues identically',
     return snapshotBytes(restored).equals(snapshotBytes(leader)) && restored.digest === leader.digest
   }), { numRuns: 150 })
   t.pass('round-trips')
+})
+
+t.test('a snapshot streamed while txns apply holds exactly the tree at its start', async (t) => {
+  // Each stream step writes about one node (tiny chunks), so txns land between any two nodes.
+  const interleaving = fc.array(fc.integer({ min: 0, max: 3 }), { maxLength: 200 })
+  fc.assert(fc.property(fc.array(step, { maxLength: 80 }), fc.nat(), interleaving, (steps, cut, pattern) => {
+    const { txns } = lead(steps)
+    const at = cut % (txns.length + 1)
+    const tree = new DataTree()
+    for (const bytes of txns.slice(0, at)) tree.apply(decodeTxn(bytes))
+    const expected = snapshotBytes(tree)
+    const stream = snapshotStream(tree, { chunkBytes: 16, pauseEveryNodes: 2 })
+    const chunks: Buffer[] = []
+    let next = at
+    for (let i = 0; ; i++) {
+      // Apply 0-3 txns between stream steps, per the pattern.
+      for (let n = pattern[i % Math.max(1, pattern.length)] ?? 0; n > 0 && next < txns.length; n--) tree.apply(decodeTxn(txns[next++] as Buffer))
+      const chunk = stream.next()
+      if (chunk.done === true) break
+      chunks.push(chunk.value)
+    }
+    for (const bytes of txns.slice(next)) tree.apply(decodeTxn(bytes))
+    // Ended: the tree keeps nothing more for it.
+    return Buffer.concat(chunks).equals(expected) && tree.nodes.openPreservers === 0
+  }), { numRuns: 200 })
+  t.pass('copy-on-write view')
+})
+
+t.test('approximateDataSize is path lengths plus data bytes, kept incrementally and through snapshots', async (t) => {
+  fc.assert(fc.property(fc.array(step, { maxLength: 60 }), (steps) => {
+    const { leader } = lead(steps)
+    let expected = 0
+    const walk = (p: string) => {
+      expected += p.length + (leader.data(p)?.length ?? 0)
+      for (const name of leader.children(p) ?? []) walk(p === '/' ? `/${name}` : `${p}/${name}`)
+    }
+    walk('/')
+    return leader.approximateDataSize === expected && readSnapshot(snapshotBytes(leader)).approximateDataSize === expected
+  }), { numRuns: 150 })
+  t.pass('matches a full count')
 })

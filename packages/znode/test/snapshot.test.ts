@@ -1,6 +1,6 @@
 import t from 'tap'
 import { OpCode, Perms } from '@zoo/protocol'
-import { SnapshotError, digestId, readSnapshot, snapshotBytes, writeSnapshot } from '../src/index.js'
+import { SnapshotError, digestId, readSnapshot, snapshotBytes, snapshotStream, writeSnapshot } from '../src/index.js'
 import { Driver, S1, S2 } from './support/driver.js'
 
 /** A tree with a bit of everything a snapshot must keep. */
@@ -108,13 +108,8 @@ t.test('a snapshot listing a node twice is refused', async (t) => {
   t.equal(d.create('/dup').err, 0)
   // Make the writer list /dup twice (and count it twice), as a corrupt but well-sealed file would.
   const nodes = d.tree.nodes
-  const entries = nodes.entries.bind(nodes)
-  const size = nodes.size
-  Object.defineProperty(nodes, 'size', { get: () => size + 1 })
-  nodes.entries = function* () {
-    yield* entries()
-    yield ['/dup', nodes.slotOf('/dup')] as [string, number]
-  }
+  const pathsNow = nodes.pathsNow.bind(nodes)
+  nodes.pathsNow = () => [...pathsNow(), '/dup']
   try {
     readSnapshot(snapshotBytes(d.tree))
     t.fail('loaded')
@@ -122,4 +117,49 @@ t.test('a snapshot listing a node twice is refused', async (t) => {
     t.equal((e as SnapshotError).reason, 'malformed')
     t.match((e as Error).message, /\/dup already stored/)
   }
+})
+
+t.test('a streamed snapshot keeps the start: ACL ids freed and reused, nodes deleted and re-created, sessions closed', async (t) => {
+  const d = sample()
+  const digestAcl = (user: string) => [{ perms: Perms.ALL, id: { scheme: 'digest', id: digestId(`${user}:p`) } }]
+  d.create('/own', 0, Buffer.from('mine'), digestAcl('x'))
+  const expected = snapshotBytes(d.tree)
+  const zxid = d.tree.lastProcessedZxid
+  const stream = snapshotStream(d.tree, { chunkBytes: 64, pauseEveryNodes: 3 })
+  t.equal(stream.zxid, zxid)
+  const chunks: Buffer[] = [stream.next().value as Buffer]
+  // Its ACL's last reference goes: the id is freed and the next new ACL takes it.
+  d.write({ type: OpCode.delete, path: '/own', version: -1 }, S1, [{ scheme: 'digest', id: digestId('x:p') }])
+  d.create('/own', 0, Buffer.from('theirs'), digestAcl('y'))
+  d.write({ type: OpCode.setACL, path: '/secret', acl: digestAcl('z'), version: -1 }, S1, [{ scheme: 'digest', id: digestId('u:p') }])
+  d.write({ type: OpCode.setData, path: '/a', data: Buffer.from('changed'), version: -1 })
+  d.write({ type: OpCode.closeSession }, S2)
+  d.create('/later', 0, Buffer.from('new'))
+  t.ok(stream.preservedNodes >= 4, `kept ${stream.preservedNodes} nodes as they were`)
+  let empties = 0
+  for (const chunk of stream) {
+    if (chunk.length === 0) empties++
+    t.ok(chunk.length <= 64 + 200, 'chunks stay near their size')
+    chunks.push(chunk)
+  }
+  t.ok(empties > 0, 'the ACL pass pauses')
+  t.ok(Buffer.concat(chunks).equals(expected), 'the bytes of the tree at the start')
+  t.equal(d.tree.nodes.openPreservers, 0, 'the tree stops keeping old contents at the end')
+  t.equal(readSnapshot(Buffer.concat(chunks)).data('/own')?.toString(), 'mine')
+})
+
+t.test('closing a stream early stops the copy-on-write', async (t) => {
+  const d = sample()
+  const stream = snapshotStream(d.tree, { chunkBytes: 64 })
+  stream.next()
+  t.equal(d.tree.nodes.openPreservers, 1)
+  stream.close()
+  t.equal(d.tree.nodes.openPreservers, 0)
+  t.equal(stream.next().done, true)
+  d.write({ type: OpCode.setData, path: '/a', data: Buffer.from('x'), version: -1 })
+  t.equal(stream.preservedNodes, 0, 'nothing kept after close')
+  // for-of breaking out of a stream closes it as well.
+  const again = snapshotStream(d.tree, { chunkBytes: 64 })
+  for (const chunk of again) if (chunk.length > 0) break
+  t.equal(d.tree.nodes.openPreservers, 0)
 })
