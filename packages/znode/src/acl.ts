@@ -102,9 +102,28 @@ interface SchemeProvider {
   isAuthenticated: boolean
 }
 
+// ---------------------------------------------------------------- x509 scheme
+
+const DN_TYPE = String.raw`(?:[A-Za-z][A-Za-z0-9-]*|\d+(?:\.\d+)+)`
+// Values may hold spaces, so no \s* around them: each input splits one way only (no backtracking blow-up).
+const DN_VALUE = String.raw`(?:"(?:[^"\\]|\\.)*" *|(?:[^,;+"\\<>]|\\[0-9A-Fa-f]{2}|\\[^0-9A-Fa-f])*)`
+const DN_AVA = String.raw`\s*${DN_TYPE}\s*=${DN_VALUE}`
+const MAX_X509_ID_CHARS = 64 * 1024
+const DN = new RegExp(String.raw`^(?:${DN_AVA}(?:\+${DN_AVA})*(?:[,;]${DN_AVA}(?:\+${DN_AVA})*)*)?$`)
+
+/**
+ * Whether an x509 ACL id reads as a distinguished name (Apache: `new X500Principal(id)` does not
+ * throw; RFC 1779/2253 syntax, the empty name included). Matching is exact string equality with
+ * the subject as the server prints it (RFC 2253), as Apache's X509AuthenticationProvider.
+ */
+export function isValidX509Id(id: string): boolean {
+  return id.length <= MAX_X509_ID_CHARS && DN.test(id)
+}
+
 const providers: ReadonlyMap<string, SchemeProvider> = new Map([
   ['digest', { isValid: isValidDigestId, matches: (a: string, b: string) => a === b, isAuthenticated: true }],
   ['ip', { isValid: (id: string) => parseIpExpr(id) !== undefined, matches: ipMatches, isAuthenticated: false }],
+  ['x509', { isValid: isValidX509Id, matches: (a: string, b: string) => a === b, isAuthenticated: true }],
 ])
 
 /** The schemes addAuth accepts (the rest get AUTHFAILED). */
@@ -182,6 +201,8 @@ export interface AuthOptions {
   superDigest?: string
   /** The client's address: addAuth "ip" adds it again, as Apache (every session has it already). */
   remoteAddress?: string
+  /** The connection's x509 ids (from its TLS client certificate): addAuth "x509" adds them again, or fails without one. */
+  certificateIds?: readonly Id[]
 }
 
 /**
@@ -190,6 +211,10 @@ export interface AuthOptions {
  */
 export function authenticate(scheme: string, auth: Uint8Array | null, options: AuthOptions = {}): Id[] | undefined {
   if (scheme === 'ip') return options.remoteAddress === undefined ? undefined : [{ scheme: 'ip', id: options.remoteAddress }]
+  if (scheme === 'x509') {
+    const ids = (options.certificateIds ?? []).filter((id) => id.scheme === 'x509')
+    return ids.length === 0 ? undefined : ids.map((id) => ({ ...id }))
+  }
   if (scheme !== 'digest') return undefined
   const userAndPassword = Buffer.from(auth ?? new Uint8Array(0)).toString('utf8')
   const id = digestId(userAndPassword)

@@ -72,7 +72,8 @@ export function getEphemerals(tree: DataTree, sessionId: bigint, prefixPath: str
 export function whoAmI(authInfo: AuthInfo): ClientInfo[] {
   return authInfo.map((id) => {
     if (id.scheme === 'digest') return { authScheme: id.scheme, user: id.id.split(':')[0] ?? '' }
-    if (id.scheme === 'ip') return { authScheme: id.scheme, user: id.id }
+    // ip and x509 name the user by the whole id (AuthenticationProvider.getUserName's default).
+    if (id.scheme === 'ip' || id.scheme === 'x509') return { authScheme: id.scheme, user: id.id }
     return { authScheme: id.scheme, user: '' }
   })
 }

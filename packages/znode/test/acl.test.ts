@@ -3,7 +3,7 @@ import { ErrorCode, Perms, isKeeperError } from '@zoo/protocol'
 import type { ACL, Id } from '@zoo/protocol'
 import {
   CREATOR_ALL_ACL, OPEN_ACL_UNSAFE, SUPER_ID, aclKey, authenticate, digestId, fixupACL, hasPermission, ipMatches,
-  redactDigests, requirePermission,
+  isValidX509Id, redactDigests, requirePermission,
 } from '../src/acl.js'
 
 const digest = (user: string, perms: number = Perms.ALL): ACL => ({ perms, id: { scheme: 'digest', id: digestId(user) } })
@@ -80,6 +80,20 @@ t.test('addAuth: digest always succeeds, super by password, unknown schemes fail
   t.equal(authenticate('kerberos', Buffer.from('x')), undefined)
   t.same(authenticate('ip', Buffer.from('1.2.3.4'), { remoteAddress: '127.0.0.1' }), [local], 'ip: the connection address, not what the client says')
   t.equal(authenticate('ip', null), undefined, 'ip without a known address')
+})
+
+t.test('x509: ids are distinguished names, matched exactly; auth expands to them; addAuth needs the connection\'s certificate', async (t) => {
+  const client: Id = { scheme: 'x509', id: 'CN=client,O=zoo' }
+  const acl: ACL[] = [{ perms: Perms.READ, id: { scheme: 'x509', id: 'CN=client,O=zoo' } }]
+  t.ok(hasPermission(acl, Perms.READ, [local, client]))
+  t.notOk(hasPermission(acl, Perms.READ, [local, { scheme: 'x509', id: 'CN=client,O=Zoo' }]), 'case matters: exact string equality as Apache')
+  t.notOk(hasPermission(acl, Perms.WRITE, [local, client]))
+  t.same(fixupACL('/p', [local, client], CREATOR_ALL_ACL), [{ perms: Perms.ALL, id: client }], 'auth expands to the x509 id')
+  for (const id of ['CN=a,O=b', '', 'CN=a\\,b+OU=c', '1.2.840.113549.1.9.1=#160161', 'CN="x, y";O=z', 'cn = spaced value ']) t.ok(isValidX509Id(id), id)
+  for (const id of ['plain words', 'CN=a,', '=x', 'CN=a\\']) t.notOk(isValidX509Id(id), id)
+  t.throws(() => fixupACL('/p', [], [{ perms: 1, id: { scheme: 'x509', id: 'not a name' } }]))
+  t.equal(authenticate('x509', null, { remoteAddress: '127.0.0.1' }), undefined, 'no certificate: AUTHFAILED')
+  t.same(authenticate('x509', null, { certificateIds: [client] }), [client])
 })
 
 t.test('aclKey is the same for equal lists only', async (t) => {

@@ -67,6 +67,8 @@ t.test('counting and listing', async (t) => {
   t.same(anon({ type: OpCode.sync, path: '/x' }).response, { path: '/x' })
   t.same(read(d.tree, new WatchRegistry(), { sessionId: S2, authInfo: [LOCAL, u1] }, { type: OpCode.whoAmI }).response,
     { clientInfo: [{ authScheme: 'ip', user: '127.0.0.1' }, { authScheme: 'digest', user: 'u1' }] })
+  t.same(read(d.tree, new WatchRegistry(), { sessionId: S2, authInfo: [LOCAL, { scheme: 'x509', id: 'CN=c,O=zoo' }] }, { type: OpCode.whoAmI }).response,
+    { clientInfo: [{ authScheme: 'ip', user: '127.0.0.1' }, { authScheme: 'x509', user: 'CN=c,O=zoo' }] }, 'x509: the whole subject')
 })
 
 t.test('multiRead answers each op on its own; a write op makes the request bad', async (t) => {
