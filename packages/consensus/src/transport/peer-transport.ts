@@ -1,9 +1,11 @@
 import { EventEmitter } from 'node:events'
-import { connect, createServer, type AddressInfo, type Server, type Socket } from 'node:net'
+import { connect, createServer, isIP, type AddressInfo, type Server, type Socket } from 'node:net'
+import { connect as connectTls, createServer as createTlsServer, TLSSocket, type Server as TlsServer, type SecureContextOptions } from 'node:tls'
 import { TransportError } from './errors.js'
 import { encodeFrame, FrameDecoder } from './frame.js'
 import { decodeHello, encodeHello, HELLO_BYTES } from './handshake.js'
 import { SendQueue } from './send-queue.js'
+import { certificateHostError, ContextCache, describeFailedHandshake, describeUntrusted, TLS_HANDSHAKE_RECORD, type PeerTlsOptions } from './tls.js'
 
 export interface PeerAddress {
   host: string
@@ -31,6 +33,8 @@ export interface PeerTransportOptions {
   idleTimeoutMs?: number
   /** Jitter source for reconnect delays (injected so tests can pin it). */
   random?: () => number
+  /** TLS with mutual authentication on every link; plain TCP when absent. */
+  tls?: PeerTlsOptions
 }
 
 export interface PeerLinkStats {
@@ -65,11 +69,15 @@ interface Link {
   dialing: Socket | undefined
   reconnectTimer: NodeJS.Timeout | undefined
   failedDials: number
+  /** The last dial failure reported, so a peer refusing every redial is reported once. */
+  lastDialWarning: string | undefined
   flushScheduled: boolean
   lastSentMs: number
   lastReceivedMs: number
   readonly stats: Omit<PeerLinkStats, 'connected' | 'queuedFrames' | 'queuedBytes'>
 }
+
+type DialProgress = 'connecting' | 'tls-handshake' | 'connected'
 
 export const DEFAULT_MAX_FRAME_BYTES = 64 * 1024 * 1024
 const DEFAULT_MAX_QUEUE_BYTES = 128 * 1024 * 1024
@@ -101,6 +109,7 @@ export class PeerTransport extends EventEmitter<PeerTransportEvents> {
   private readonly idleTimeoutMs: number
   private heartbeat: NodeJS.Timeout | undefined
   private readonly random: () => number
+  private readonly tls: { options: PeerTlsOptions; server: TlsServer; contexts: ContextCache; applied: SecureContextOptions } | undefined
   private closed = false
 
   constructor(private readonly options: PeerTransportOptions) {
@@ -121,10 +130,25 @@ export class PeerTransport extends EventEmitter<PeerTransportEvents> {
       if (id === this.id) continue
       const stats = { sentFrames: 0, receivedFrames: 0, droppedFrames: 0, connects: 0, oversizedFrames: 0, overflowResets: 0 }
       const queue = new SendQueue(maxQueueFrames, maxQueueBytes)
-      const link = { id, address, queue, socket: undefined, dialing: undefined, reconnectTimer: undefined, failedDials: 0, flushScheduled: false, lastSentMs: 0, lastReceivedMs: 0, stats }
+      const link = { id, address, queue, socket: undefined, dialing: undefined, reconnectTimer: undefined, failedDials: 0, lastDialWarning: undefined, flushScheduled: false, lastSentMs: 0, lastReceivedMs: 0, stats }
       this.links.set(id, link)
     }
-    this.server = createServer((socket) => this.attach(socket, undefined))
+    this.server = createServer((socket) => this.accept(socket))
+    this.tls = options.tls === undefined ? undefined : this.createTls(options.tls)
+  }
+
+  private createTls(options: PeerTlsOptions) {
+    const applied = options.material()
+    // Never listening itself: accepted sockets are handed to it, so one port can also take
+    // plain connections (acceptPlain). It asks for the dialer's certificate and verifies it;
+    // the refusal is ours (not rejectUnauthorized) so it can be reported with the dialer's address.
+    const server = createTlsServer({ ...applied, requestCert: true, rejectUnauthorized: false, handshakeTimeout: this.handshakeTimeoutMs }, (socket) => {
+      if (socket.authorized) return this.attach(socket, undefined)
+      this.emit('warning', describeUntrusted(socket))
+      socket.destroy()
+    })
+    server.on('tlsClientError', (error) => this.emit('warning', describeFailedHandshake(error)))
+    return { options, server, contexts: new ContextCache(options.material), applied }
   }
 
   /** Listens, then starts dialing the members with lower ids. Resolves with the bound address. */
@@ -200,10 +224,65 @@ export class PeerTransport extends EventEmitter<PeerTransportEvents> {
 
   private dial(link: Link): void {
     if (this.closed || link.dialing !== undefined || link.socket !== undefined) return
-    const socket = connect({ host: link.address.host, port: link.address.port })
+    const { host, port } = link.address
+    let socket: Socket
+    if (this.tls === undefined) {
+      socket = connect({ host, port })
+      socket.once('connect', () => socket.write(encodeFrame(encodeHello(this.id), HELLO_BYTES)))
+    } else {
+      const hostnameVerification = this.tls.options.hostnameVerification ?? true
+      socket = connectTls({
+        host,
+        port,
+        secureContext: this.tls.contexts.current().context,
+        // SNI carries names only; an IP host is still checked against the certificate's IP SANs.
+        servername: isIP(host) === 0 ? host : undefined,
+        rejectUnauthorized: true,
+        ...(hostnameVerification ? {} : { checkServerIdentity: () => undefined }),
+      })
+      socket.once('secureConnect', () => socket.write(encodeFrame(encodeHello(this.id), HELLO_BYTES)))
+    }
     link.dialing = socket
-    socket.once('connect', () => socket.write(encodeFrame(encodeHello(this.id), HELLO_BYTES)))
     this.attach(socket, link)
+  }
+
+  /** An accepted TCP connection: plain, TLS, or (acceptPlain) whichever its first byte says. */
+  private accept(socket: Socket): void {
+    const tls = this.tls
+    if (tls === undefined) return this.attach(socket, undefined)
+    // Tracked from the start, so close() also ends connections still in their TLS handshake.
+    this.sockets.add(socket)
+    socket.once('close', () => this.sockets.delete(socket))
+    if (tls.options.acceptPlain !== true) return this.acceptTls(socket)
+    socket.once('data', (chunk: Buffer) => {
+      socket.pause()
+      socket.unshift(chunk)
+      if (chunk[0] === TLS_HANDSHAKE_RECORD) this.acceptTls(socket)
+      else {
+        this.attach(socket, undefined)
+        socket.resume()
+      }
+    })
+    // Until the first byte decides, a connection that says nothing is closed at the deadline.
+    const deadline = setTimeout(() => socket.destroy(), this.handshakeTimeoutMs)
+    socket.once('data', () => clearTimeout(deadline))
+    socket.once('close', () => clearTimeout(deadline))
+    socket.on('error', () => undefined)
+  }
+
+  private acceptTls(socket: Socket): void {
+    const tls = this.tls!
+    const material = tls.options.material()
+    if (material !== tls.applied) {
+      try {
+        tls.server.setSecureContext(material)
+      } catch (error) {
+        // Keep the last good keys rather than stop accepting members.
+        this.emit('warning', `new TLS material not applied, the previous stays in use: ${(error as Error).message}`)
+      }
+      tls.applied = material
+    }
+    tls.server.emit('connection', socket)
   }
 
   private scheduleReconnect(link: Link): void {
@@ -226,11 +305,17 @@ export class PeerTransport extends EventEmitter<PeerTransportEvents> {
     const decoder = new FrameDecoder(HELLO_BYTES)
     let link: Link | undefined
     let closeReason = 'connection closed'
+    let firstByte: number | undefined
+    // How far a dial got: TCP connected, then (TLS) the handshake done.
+    let progress: DialProgress = 'connecting'
+    socket.once('connect', () => (progress = socket instanceof TLSSocket ? 'tls-handshake' : 'connected'))
+    socket.once('secureConnect', () => (progress = 'connected'))
     const deadline = setTimeout(() => socket.destroy(new Error('handshake timed out')), this.handshakeTimeoutMs)
     socket.on('error', (error) => {
       closeReason = error.message
     })
-    socket.on('data', (chunk) => {
+    socket.on('data', (chunk: Buffer) => {
+      firstByte ??= chunk[0]
       decoder.append(chunk)
       try {
         if (link !== undefined) link.lastReceivedMs = Date.now()
@@ -246,7 +331,9 @@ export class PeerTransport extends EventEmitter<PeerTransportEvents> {
         }
       } catch (error) {
         if (error instanceof TransportError && error.code === 'FRAME_TOO_LARGE' && link !== undefined) link.stats.oversizedFrames += 1
-        this.emit('warning', `connection ${link === undefined ? 'before handshake' : `with member ${link.id}`}: ${(error as Error).message}`)
+        const plainMeetsTls = link === undefined && firstByte === TLS_HANDSHAKE_RECORD && !(socket instanceof TLSSocket)
+        const message = plainMeetsTls ? 'a TLS connection arrived, but this member does not use TLS between members' : (error as Error).message
+        this.emit('warning', `connection ${link === undefined ? 'before handshake' : `with member ${link.id}`}: ${message}`)
         socket.destroy(error as Error)
       }
     })
@@ -257,12 +344,29 @@ export class PeerTransport extends EventEmitter<PeerTransportEvents> {
       clearTimeout(deadline)
       this.sockets.delete(socket)
       if (dialed !== undefined && dialed.dialing === socket) dialed.dialing = undefined
+      if (dialed !== undefined && link === undefined) this.reportFailedDial(dialed, progress, closeReason)
       if (link !== undefined && link.socket === socket) {
         link.socket = undefined
         this.emit('disconnected', link.id, closeReason)
       }
       if (dialed !== undefined) this.scheduleReconnect(dialed)
     })
+  }
+
+  /**
+   * A dial that failed before the hello exchange. Refused TCP connections (the peer is down)
+   * are routine; a failure after connecting (a TLS certificate refused either way, a peer
+   * that hangs up) is reported, once until the reason changes or a dial succeeds.
+   */
+  private reportFailedDial(link: Link, progress: DialProgress, reason: string): void {
+    if (progress === 'connecting') return
+    const what =
+      progress === 'tls-handshake'
+        ? `TLS handshake failed: ${reason}`
+        : `closed before its hello (${reason}); ${this.tls === undefined ? 'does it expect TLS (sslQuorum)?' : "does it trust this member's certificate?"}`
+    if (what === link.lastDialWarning) return
+    link.lastDialWarning = what
+    this.emit('warning', `dialing member ${link.id} at ${link.address.host}:${link.address.port}: ${what}`)
   }
 
   /** Checks the peer's hello, answers it (acceptor) and makes the socket the peer's link. */
@@ -274,6 +378,7 @@ export class PeerTransport extends EventEmitter<PeerTransportEvents> {
     if (link === undefined) throw new TransportError('HANDSHAKE', `member ${peerId} is not in this ensemble`)
     if (dialed === undefined) {
       if (peerId < this.id) throw new TransportError('HANDSHAKE', `member ${peerId} dialed member ${this.id}, but the higher id dials`)
+      this.verifyDialerHost(socket, link)
       socket.write(encodeFrame(encodeHello(this.id), HELLO_BYTES))
     }
     // A new connection from a member replaces the old one: it restarted, the old one is dead.
@@ -286,10 +391,19 @@ export class PeerTransport extends EventEmitter<PeerTransportEvents> {
     link.socket = socket
     link.lastReceivedMs = link.lastSentMs = Date.now()
     link.failedDials = 0
+    link.lastDialWarning = undefined
     link.stats.connects += 1
     this.emit('connected', link.id)
     this.scheduleFlush(link)
     return link
+  }
+
+  /** With hostname verification, a dialer's certificate must name the host of the id it claims. */
+  private verifyDialerHost(socket: Socket, link: Link): void {
+    const options = this.tls?.options
+    if (options === undefined || !(options.clientHostnameVerification ?? options.hostnameVerification ?? true) || !(socket instanceof TLSSocket)) return
+    const error = certificateHostError(link.address.host, socket.getPeerCertificate())
+    if (error !== undefined) throw new TransportError('HANDSHAKE', `a connection claiming to be member ${link.id} (host ${link.address.host}) was refused: ${error}`)
   }
 
   private scheduleFlush(link: Link): void {

@@ -1,30 +1,12 @@
 import t from 'tap'
 import { connect, createServer, type Socket } from 'node:net'
 import { once } from 'node:events'
-import { freePort, waitFor } from '@zoo/testkit'
-import { encodeFrame, FrameDecoder, PeerTransport, reconnectDelayMs, type PeerAddress, type PeerTransportOptions } from '../../src/transport/index.js'
+import { waitFor } from '@zoo/testkit'
+import { encodeFrame, FrameDecoder, reconnectDelayMs } from '../../src/transport/index.js'
 import { decodeHello, encodeHello, HELLO_BYTES } from '../../src/transport/handshake.js'
+import { addresses, connected, HOST, startMember } from './members.js'
 
-type Teardown = { teardown: (fn: () => unknown) => void }
-const HOST = '127.0.0.1'
 const text = (s: string) => Buffer.from(s)
-
-async function addresses(ids: number[]): Promise<Map<number, PeerAddress>> {
-  const map = new Map<number, PeerAddress>()
-  for (const id of ids) map.set(id, { host: HOST, port: await freePort() })
-  return map
-}
-
-async function startMember(t: Teardown, id: number, peers: Map<number, PeerAddress>, extra: Partial<PeerTransportOptions> = {}) {
-  const transport = new PeerTransport({ id, peers, listen: peers.get(id)!, reconnectInitialDelayMs: 20, reconnectMaxDelayMs: 200, ...extra })
-  const inbox: { from: number; text: string }[] = []
-  transport.on('message', (from, payload) => inbox.push({ from, text: payload.toString() }))
-  await transport.start()
-  t.teardown(() => transport.close())
-  return { transport, inbox }
-}
-
-const connected = (transport: PeerTransport, peer: number) => waitFor(async () => transport.isConnected(peer), 5_000, `link ${transport.id}-${peer}`)
 
 /** A hand-driven member for misbehaving: dials or accepts, speaks the hello, then what the test says. */
 async function fakeDialer(port: number, id: number): Promise<{ socket: Socket; hello: number }> {
