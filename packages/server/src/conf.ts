@@ -8,8 +8,8 @@ export interface ConfSizes {
 
 export function confEntries(config: ServerConfig, sizes: ConfSizes, configVersion: bigint): [string, string | number | null][] {
   const entries: [string, string | number | null][] = [
-    ['clientPort', config.clientPort],
-    ['secureClientPort', -1],
+    ['clientPort', config.clientPort ?? -1],
+    ['secureClientPort', config.secureClientPort ?? -1],
     ['dataDir', config.dataDir],
     ['dataDirSize', sizes.dataDirBytes],
     ['dataLogDir', config.dataLogDir],

@@ -17,7 +17,17 @@ export async function runServer(configFile: string): Promise<void> {
   const logger = jsonLogger({ base: { member: resolved.config.myid } })
   for (const warning of resolved.warnings) logger('warn', warning)
   // Fail-stop: a member whose consensus stopped exits, so a supervisor can restart it on its data.
-  const server = await ZooServer.start(resolved.config, { logger, onFatal: () => process.exit(1) })
+  let server: ZooServer
+  try {
+    server = await ZooServer.start(resolved.config, { logger, onFatal: () => process.exit(1) })
+  } catch (e) {
+    // What only start-up can check (TLS key and trust stores are read then) is a config error too.
+    if (e instanceof ConfigError) {
+      process.stderr.write(`zoo: bad configuration\n${e.message}\n`)
+      process.exit(2)
+    }
+    throw e
+  }
   let stopping = false
   const stop = (signal: string) => {
     if (stopping) return

@@ -2,6 +2,8 @@
 // validated with zod into a typed ServerConfig whose names carry their units.
 import { z } from 'zod'
 import { DEFAULT_MAX_FRAME_BYTES } from '@zoo/protocol'
+import { parseTlsSettings } from '../tls/settings.js'
+import type { TlsSettings } from '../tls/settings.js'
 
 export type ServerRole = 'participant' | 'observer'
 
@@ -24,8 +26,16 @@ export interface ServerConfig {
   syncLimitTicks: number
   dataDir: string
   dataLogDir: string
-  clientPort: number
+  /** The plain client port; undefined on a TLS-only member (secureClientPort alone). */
+  clientPort: number | undefined
   clientPortAddress: string
+  /** The TLS client port (Apache's secureClientPort), served beside clientPort or alone. */
+  secureClientPort: number | undefined
+  secureClientPortAddress: string
+  /** The `ssl.*` keys: what the secure client port serves with (set when secureClientPort is). */
+  clientTls: TlsSettings | undefined
+  /** The `ssl.quorum.*` keys, for member-to-member links; undefined when none is set. */
+  quorumTls: TlsSettings | undefined
   /** Connections per client address; 0 = unlimited. */
   maxClientCnxns: number
   minSessionTimeoutMs: number
@@ -88,6 +98,8 @@ const knownKeys = {
   dataLogDir: nonEmpty,
   clientPort: port,
   clientPortAddress: nonEmpty,
+  secureClientPort: port,
+  secureClientPortAddress: nonEmpty,
   maxClientCnxns: int(0),
   minSessionTimeout: int(-1),
   maxSessionTimeout: int(-1),
@@ -114,7 +126,9 @@ export type KnownKey = keyof typeof knownKeys
 const ignoredKeys: Record<string, string> = {
   reconfigEnabled: 'dynamic reconfiguration is not supported',
   dynamicConfigFile: 'dynamic reconfiguration is not supported',
-  secureClientPort: 'TLS is not supported',
+  serverCnxnFactory: 'the client port has one implementation (plain and TLS alike)',
+  'client.portUnification': 'plain and TLS clients use separate ports (clientPort, secureClientPort)',
+  'client.certReload': 'certificates are always reloaded when their files change',
   syncEnabled: 'observers always sync',
   electionAlg: 'only fast leader election exists',
   quorumListenOnAllIPs: 'members listen on their configured addresses',
@@ -180,6 +194,8 @@ export function resolveConfig(raw: RawConfig): ResolvedConfig {
       else servers.push(parsed)
     } else if (unsupportedKey.test(key)) {
       issue(key, 'hierarchical quorums (group.N/weight.N) are not supported')
+    } else if (key.startsWith('ssl.')) {
+      // Parsed as a group below (parseTlsSettings), with the keys they depend on.
     } else if (key in knownKeys) {
       const result = knownKeys[key as KnownKey].safeParse(value)
       if (result.success) (known as Record<string, unknown>)[key] = result.data
@@ -190,10 +206,21 @@ export function resolveConfig(raw: RawConfig): ResolvedConfig {
       warnings.push(`${raw.file}: unknown key ${key} (ignored)`)
     }
   }
+  const tls = resolveTls(raw, known.secureClientPort !== undefined, warnings)
+  for (const i of tls.issues) issue(i.key, i.reason)
   if (issues.length > 0) throw new ConfigError(raw.file, issues)
   const config = assemble(known, servers.sort((a, b) => a.id - b.id), raw, issue)
   if (issues.length > 0 || config === undefined) throw new ConfigError(raw.file, issues)
-  return { config, warnings }
+  return { config: { ...config, clientTls: tls.client, quorumTls: tls.quorum }, warnings }
+}
+
+/** The `ssl.` keys (needed when secureClientPort is set) and the `ssl.quorum.` keys. */
+function resolveTls(raw: RawConfig, secureClientPort: boolean, warnings: string[]) {
+  const client = parseTlsSettings(raw.values, 'ssl.', raw.file, secureClientPort)
+  const quorum = parseTlsSettings(raw.values, 'ssl.quorum.', raw.file, false)
+  warnings.push(...client.warnings, ...quorum.warnings)
+  if (!secureClientPort && client.settings !== undefined) warnings.push(`${raw.file}: ssl.* keys are set but secureClientPort is not: the client port stays plain`)
+  return { client: secureClientPort ? client.settings : undefined, quorum: quorum.settings, issues: [...client.issues, ...quorum.issues] }
 }
 
 function assemble(
@@ -213,7 +240,8 @@ function assemble(
   if (quorum && myid !== undefined && self === undefined) issue('myid', `${myid} has no server.${myid} line`)
   if (quorum && servers.filter((s) => s.role === 'participant').length === 0) issue('server.N', 'no participant (voting) member')
   const clientPort = known.clientPort ?? self?.clientPort
-  if (clientPort === undefined) issue('clientPort', 'is not set (nor given on this member\'s server.N line)')
+  // A TLS-only member (secureClientPort without clientPort) is allowed, as in Apache.
+  if (clientPort === undefined && known.secureClientPort === undefined) issue('clientPort', 'is not set (nor given on this member\'s server.N line)')
   if (known.clientPortAddress !== undefined && known.clientPort === undefined && self?.clientPort === undefined) {
     issue('clientPortAddress', 'is set but clientPort is not set')
   }
@@ -223,7 +251,8 @@ function assemble(
   if (known.peerType !== undefined && self !== undefined && known.peerType !== self.role) {
     issue('peerType', `is ${known.peerType} but server.${self.id} says ${self.role}`)
   }
-  if (known.dataDir === undefined || clientPort === undefined || myid === undefined) return undefined
+  if (known.dataDir === undefined || myid === undefined) return undefined
+  if (clientPort === undefined && known.secureClientPort === undefined) return undefined
   const readOnlyModeEnabled = known['readonlymode.enabled'] ?? false
   return {
     myid,
@@ -234,6 +263,10 @@ function assemble(
     dataLogDir: known.dataLogDir ?? known.dataDir,
     clientPort,
     clientPortAddress: known.clientPortAddress ?? self?.clientAddress ?? '0.0.0.0',
+    secureClientPort: known.secureClientPort,
+    secureClientPortAddress: known.secureClientPortAddress ?? known.clientPortAddress ?? self?.clientAddress ?? '0.0.0.0',
+    clientTls: undefined,
+    quorumTls: undefined,
     maxClientCnxns: known.maxClientCnxns ?? 60,
     minSessionTimeoutMs,
     maxSessionTimeoutMs,

@@ -234,8 +234,8 @@ export class Pipeline implements ConnectionHandler {
       id: sessionId,
       connection,
       timeoutMs,
-      // Apache gives every connection its address as an ip identity.
-      authInfo: [{ scheme: 'ip', id: connection.remoteAddress }],
+      // Apache gives every connection its address as an ip identity, then what its TLS handshake proved (x509).
+      authInfo: [{ scheme: 'ip', id: connection.remoteAddress }, ...connection.certificateIds],
       queue: new SessionQueue({ send: (entry, reply) => this.sendReply(session, entry as PipelineEntry, reply) }),
       readOnly,
       lastHeardMs: Date.now(),
@@ -302,7 +302,7 @@ export class Pipeline implements ConnectionHandler {
   }
 
   private auth(session: LocalSession, xid: number, packet: AuthPacket): Reply {
-    const ids = authenticate(packet.scheme, packet.auth, { superDigest: this.ctx.superDigest, remoteAddress: session.connection.remoteAddress })
+    const ids = authenticate(packet.scheme, packet.auth, { superDigest: this.ctx.superDigest, remoteAddress: session.connection.remoteAddress, certificateIds: session.connection.certificateIds })
     if (ids === undefined) {
       this.ctx.metrics.inc('auth_failed_count')
       return errorReply(xid, OpCode.auth, ErrorCode.AUTHFAILED, this.zxid(), true)

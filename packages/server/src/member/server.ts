@@ -14,8 +14,10 @@ import { jsonLogger } from '../log.js'
 import type { Logger } from '../log.js'
 import { ServerMetrics } from '../metrics.js'
 import { ClientPort } from '../net/client-port.js'
+import type { ClientPortOptions } from '../net/client-port.js'
 import { OutstandingBudget } from '../net/connection.js'
 import type { ServerMode, ServerStatus } from '../status.js'
+import { loadTlsMaterial } from '../tls/material.js'
 import { ChannelType, decodeChannel, encodeChannel } from './channel.js'
 import type { ChannelMessage } from './channel.js'
 import { LeaderIntake } from './leader.js'
@@ -33,6 +35,8 @@ export interface ZooServerOptions {
   onFatal?: (error: Error) => void
   /** `super:<base64 sha1>` digest whose password makes a session super (zookeeper.DigestAuthenticationProvider.superDigest). */
   superDigest?: string
+  /** How often the TLS store files are checked for a new certificate (default 1000 ms). */
+  tlsReloadPollIntervalMs?: number
 }
 
 const MAX_INFLIGHT_PROPOSALS = 1000
@@ -45,7 +49,8 @@ export class ZooServer {
   private readonly state = new ReplicatedTree()
   private readonly leader: LeaderIntake
   private readonly pipeline: Pipeline
-  private readonly clientPort: ClientPort
+  private readonly clientPort: ClientPort | undefined
+  private readonly secureClientPort: ClientPort | undefined
   private readonly admin: AdminServer | undefined
   private member: Member | undefined
   private peer: PeerStatus | undefined
@@ -106,25 +111,29 @@ export class ZooServer {
       },
       restored: () => this.leader.restored(),
     }
-    this.clientPort = new ClientPort(
-      {
-        host: config.clientPortAddress,
-        port: config.clientPort,
-        maxClientCnxns: config.maxClientCnxns,
-        maxFrameBytes: config.maxFrameBytes,
-        maxOutstandingRequests: config.maxOutstandingPerConnection,
-        maxPendingWriteBytes: 4 << 20,
-        minSessionTimeoutMs: config.minSessionTimeoutMs,
-        maxSessionTimeoutMs: config.maxSessionTimeoutMs,
-        handshakeTimeoutMs: 10_000,
-        budget: new OutstandingBudget(config.globalOutstandingLimit),
-        onRejected: (address, reason) => {
-          this.metrics.inc('connection_rejected')
-          this.log('warn', 'connection refused', { address, reason })
-        },
+    const limits: Omit<ClientPortOptions, 'host' | 'port'> = {
+      maxClientCnxns: config.maxClientCnxns,
+      maxFrameBytes: config.maxFrameBytes,
+      maxOutstandingRequests: config.maxOutstandingPerConnection,
+      maxPendingWriteBytes: 4 << 20,
+      minSessionTimeoutMs: config.minSessionTimeoutMs,
+      maxSessionTimeoutMs: config.maxSessionTimeoutMs,
+      handshakeTimeoutMs: 10_000,
+      budget: new OutstandingBudget(config.globalOutstandingLimit),
+      onRejected: (address, reason) => {
+        this.metrics.inc('connection_rejected')
+        this.log('warn', 'connection refused', { address, reason })
       },
-      this.pipeline,
-    )
+    }
+    if (config.clientPort !== undefined) {
+      this.clientPort = new ClientPort({ ...limits, host: config.clientPortAddress, port: config.clientPort }, this.pipeline)
+    }
+    if (config.secureClientPort !== undefined) {
+      const settings = config.clientTls
+      if (settings === undefined) throw new Error('secureClientPort without ssl settings (resolveConfig guarantees them)')
+      const tls = { settings, material: loadTlsMaterial(settings), reloadPollIntervalMs: options.tlsReloadPollIntervalMs, log: (level: 'info' | 'warn', message: string, fields?: Record<string, unknown>) => this.log(level, message, fields) }
+      this.secureClientPort = new ClientPort({ ...limits, host: config.secureClientPortAddress, port: config.secureClientPort, tls }, this.pipeline)
+    }
     if (config.admin.enabled) {
       this.admin = new AdminServer({ host: config.admin.serverAddress, port: config.admin.serverPort, metrics: this.metrics, status: () => this.status() })
     }
@@ -141,8 +150,16 @@ export class ZooServer {
     return server
   }
 
+  /** The client port as bound (the OS's choice for 0): the plain one, or on a TLS-only member the secure one. */
   get clientPortNumber(): number {
-    return this.clientPort.port
+    const port = this.clientPort ?? this.secureClientPort
+    if (port === undefined) throw new Error('no client port (resolveConfig requires clientPort or secureClientPort)')
+    return port.port
+  }
+
+  /** The TLS client port as bound, when secureClientPort is configured. */
+  get secureClientPortNumber(): number | undefined {
+    return this.secureClientPort?.port
   }
 
   get adminPortNumber(): number | undefined {
@@ -153,7 +170,8 @@ export class ZooServer {
     if (this.stopped) return
     this.stopped = true
     clearInterval(this.timer)
-    await this.clientPort.close()
+    await this.clientPort?.close()
+    await this.secureClientPort?.close()
     await this.admin?.close()
     this.leader.stop()
     await this.member?.close()
@@ -198,11 +216,12 @@ export class ZooServer {
       else void this.stop()
     })
     this.onStatus(this.member.status())
-    await this.clientPort.listen()
+    await this.clientPort?.listen()
+    await this.secureClientPort?.listen()
     await this.admin?.listen()
     this.lastTickMs = performance.now()
     this.timer = setInterval(() => this.tick(), this.tickIntervalMs)
-    this.log('info', 'serving', { clientPort: this.clientPort.port, adminPort: this.admin?.port, voters, observers })
+    this.log('info', 'serving', { clientPort: this.clientPort?.port, secureClientPort: this.secureClientPort?.port, adminPort: this.admin?.port, voters, observers })
   }
 
   private topology() {
@@ -383,7 +402,7 @@ export class ZooServer {
       peer: this.peer,
       leader: this.leader,
       pipeline: this.pipeline,
-      connections: [...this.clientPort.connections],
+      connections: [...(this.clientPort?.connections ?? []), ...(this.secureClientPort?.connections ?? [])],
       watches: this.watches,
       metrics: this.metrics,
       snapshotsTaken: this.member?.stats.snapshotsTaken ?? 0,

@@ -1,10 +1,26 @@
-// The client port: accepts TCP connections, enforces maxClientCnxns per client address, and
-// hands each socket to a Connection.
+// The client port: accepts TCP connections (or TLS ones on the secure client port), enforces
+// maxClientCnxns per client address, and hands each socket to a Connection.
 import { createServer } from 'node:net'
 import type { Server, Socket } from 'node:net'
+import { createServer as createTlsServer } from 'node:tls'
+import type { Server as TlsServer, TLSSocket } from 'node:tls'
+import type { Id } from '@zoo/protocol'
+import { subjectRfc2253 } from '../tls/distinguished-name.js'
+import { secureContextOptions, tlsServerOptions } from '../tls/material.js'
+import type { TlsMaterial } from '../tls/material.js'
+import { TlsReloader } from '../tls/reloader.js'
+import type { TlsSettings } from '../tls/settings.js'
 import { Connection, normalizeAddress } from './connection.js'
 import { listenOn } from './listen.js'
 import type { ConnectionHandler, ConnectionLimits } from './connection.js'
+
+export interface ClientPortTls {
+  settings: TlsSettings
+  /** Loaded and checked at start (loadTlsMaterial); reloaded when its files change. */
+  material: TlsMaterial
+  reloadPollIntervalMs?: number
+  log: (level: 'info' | 'warn', message: string, fields?: Record<string, unknown>) => void
+}
 
 export interface ClientPortOptions extends ConnectionLimits {
   host: string
@@ -13,12 +29,15 @@ export interface ClientPortOptions extends ConnectionLimits {
   maxClientCnxns: number
   /** Told about refused connections (for metrics and logs). */
   onRejected?: (address: string, reason: string) => void
+  /** Serve TLS (Apache's secureClientPort) instead of plain TCP. */
+  tls?: ClientPortTls
 }
 
 export class ClientPort {
   readonly connections = new Set<Connection>()
   private readonly perAddress = new Map<string, number>()
   private server: Server | undefined
+  private reloader: TlsReloader | undefined
   private boundPort = 0
 
   constructor(
@@ -31,20 +50,59 @@ export class ClientPort {
   }
 
   async listen(): Promise<void> {
-    const server = createServer({ noDelay: true }, (socket) => this.onSocket(socket))
+    const tls = this.options.tls
+    const server = tls === undefined ? createServer({ noDelay: true }, (socket) => this.onSocket(socket, [])) : this.tlsServer(tls)
     this.boundPort = await listenOn(server, this.options.port, this.options.host)
     this.server = server
+    this.reloader?.start()
+  }
+
+  private tlsServer(tls: ClientPortTls): TlsServer {
+    const server = createTlsServer({ ...tlsServerOptions(tls.settings, tls.material), noDelay: true }, (socket) => this.onSecureSocket(socket, tls.settings))
+    // A failed handshake (plain bytes, an untrusted or missing certificate with clientAuth=need)
+    // ends that socket only; Node destroys it.
+    server.on('tlsClientError', (error, socket) => {
+      this.options.onRejected?.(normalizeAddress(socket.remoteAddress ?? 'unknown'), `TLS handshake failed: ${error.message}`)
+    })
+    this.reloader = new TlsReloader(tls.settings, tls.material, {
+      pollIntervalMs: tls.reloadPollIntervalMs,
+      // New handshakes use the new context; established connections keep theirs.
+      apply: (material) => server.setSecureContext(secureContextOptions(tls.settings, material)),
+      log: tls.log,
+    })
+    return server
+  }
+
+  /** Apache's CertificateVerifier: a certificate that was asked for and sent must be trusted. */
+  private onSecureSocket(socket: TLSSocket, settings: TlsSettings): void {
+    if (settings.clientAuth === 'none') return this.onSocket(socket, [])
+    const certificate = socket.getPeerX509Certificate()
+    if (certificate === undefined) return this.onSocket(socket, [])
+    const address = normalizeAddress(socket.remoteAddress ?? 'unknown')
+    if (!socket.authorized) {
+      this.options.onRejected?.(address, `client certificate not trusted: ${String(socket.authorizationError)}`)
+      return void socket.destroy()
+    }
+    let subject: string
+    try {
+      subject = subjectRfc2253(certificate.raw)
+    } catch (e) {
+      this.options.onRejected?.(address, `client certificate subject unreadable: ${(e as Error).message}`)
+      return void socket.destroy()
+    }
+    this.onSocket(socket, [{ scheme: 'x509', id: subject }])
   }
 
   /** Stops accepting and closes every connection. */
   async close(): Promise<void> {
     for (const connection of [...this.connections]) connection.close('server shutting down')
+    this.reloader?.stop()
     const server = this.server
     this.server = undefined
     if (server !== undefined) await new Promise<void>((resolve) => server.close(() => resolve()))
   }
 
-  private onSocket(socket: Socket): void {
+  private onSocket(socket: Socket, certificateIds: readonly Id[]): void {
     const address = normalizeAddress(socket.remoteAddress ?? 'unknown')
     const count = this.perAddress.get(address) ?? 0
     const max = this.options.maxClientCnxns
@@ -66,6 +124,6 @@ export class ClientPort {
         this.handler.closed(c, reason)
       },
     }
-    this.connections.add(new Connection(socket, this.options, handler))
+    this.connections.add(new Connection(socket, this.options, handler, certificateIds))
   }
 }

@@ -5,7 +5,7 @@ import type { Socket } from 'node:net'
 import {
   decodeConnectRequest, decodeRequest, encodeConnectResponse, FrameDecoder, isProtocolError, OpCode,
 } from '@zoo/protocol'
-import type { ConnectRequest, Request, RequestHeader } from '@zoo/protocol'
+import type { ConnectRequest, Id, Request, RequestHeader } from '@zoo/protocol'
 import { fourLetterWordOf } from './four-letter.js'
 
 /**
@@ -135,6 +135,8 @@ export class Connection {
     readonly socket: Socket,
     private readonly limits: ConnectionLimits,
     private readonly handler: ConnectionHandler,
+    /** Identities the TLS handshake proved (x509: the client certificate's subject). */
+    readonly certificateIds: readonly Id[] = [],
   ) {
     this.remoteAddress = normalizeAddress(socket.remoteAddress ?? 'unknown')
     this.remotePort = socket.remotePort ?? 0

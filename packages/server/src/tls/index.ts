@@ -1,0 +1,7 @@
+export { parseTlsSettings, isTlsKey } from './settings.js'
+export type { TlsSettings, TlsStore, TlsPrefix, ClientAuth, StoreType, TlsIssue } from './settings.js'
+export { loadTlsMaterial, secureContextOptions, tlsServerOptions, tlsClientOptions } from './material.js'
+export type { TlsMaterial } from './material.js'
+export { TlsReloader } from './reloader.js'
+export type { TlsReloaderOptions } from './reloader.js'
+export { ciphersFromJavaList, javaCipherToOpenssl } from './ciphers.js'
