@@ -25,6 +25,7 @@ for (const r of ranges) {
     t.ok(s.totals.epochsExhausted > 0, 'the narrow zxid counter rolls over')
     t.ok(s.totals.barriersOk > 0 && s.totals.channelRoundTrips > 0, 'barriers and the member channel are exercised')
     t.ok(s.totals.linksDown > s.totals.partitions, 'broken connections are noticed (linkDown) after crashes, cuts and resets')
+    t.equal(s.totals.stalledLearners, 0, 'no learner waits out initLimit on a live member once the network is clean')
   })
 }
 

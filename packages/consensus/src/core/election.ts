@@ -69,6 +69,11 @@ export class Election {
     return this.roundNumber
   }
 
+  /** Our current proposal names `id` as leader. */
+  proposes(id: number): boolean {
+    return this.proposal?.leader === id
+  }
+
   start(): Elected | undefined {
     this.recordOwn()
     this.announce()

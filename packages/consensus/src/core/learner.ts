@@ -249,7 +249,7 @@ export class Learner {
     const { now, config } = this.ctx
     if (this.phase === 'connecting') this.sendInfo()
     if (this.phase !== 'uptodate') {
-      if (now - this.startedTick > config.initLimitTicks) this.lose(`not synced within initLimit (phase ${this.phase})`)
+      if (now - this.startedTick > config.initLimitTicks) this.lose(`not synced with ${this.leader} within initLimit (phase ${this.phase})`)
     } else if (now - this.lastHeardTick > config.syncLimitTicks) this.lose('leader silent for syncLimit')
   }
 

@@ -81,9 +81,26 @@ export class Peer {
     }
     const r = this.role
     if (r.kind === 'leading' && isLinkMessage(message)) r.leader.onLinkMessage(from, message)
-    else if (r.kind === 'learning') r.learner.onMessage(from, message)
-    // A learner that concluded before us retransmits its FOLLOWERINFO until we lead (or it gives up).
+    else if (r.kind === 'learning' && from === r.learner.leader) r.learner.onMessage(from, message)
+    else if (isLinkMessage(message) && this.refusesLink(from)) this.s.outbox.send(from, { type: 'reset', link: message.link })
     else this.stats.ignoredMessages++
+  }
+
+  /**
+   * A link message reached a member that does not lead: the sender believes we lead (a learner
+   * whose FOLLOWERINFO or later traffic this is) or that we follow it on a link that is over.
+   * Unless we may still become its leader, we refuse the link at once, as Apache's learner is
+   * refused when only the leader accepts learner connections: the learner goes back to LOOKING
+   * and finds the real leader instead of waiting out initLimit, unable to vote meanwhile. We may
+   * still become its leader while we are LOOKING and propose ourselves (it concluded before our
+   * finalize wait ended): then it retransmits FOLLOWERINFO until we lead, and once we propose
+   * someone else or settle elsewhere, the next retransmission is refused. A reset is never
+   * answered and only ends a learner whose leader is the sender, so this cannot loop.
+   */
+  private refusesLink(from: number): boolean {
+    const r = this.role
+    if (r.kind === 'looking') return !r.election.proposes(this.config.id)
+    return r.kind === 'learning'
   }
 
   /**
@@ -221,6 +238,15 @@ export class Peer {
   private onNotification(from: number, n: Notification): void {
     const r = this.role
     if (r.kind === 'looking') return this.maybeConclude(r.election.onNotification(from, n))
+    if (r.kind === 'learning' && from === r.learner.leader && n.state === 'looking' && this.elected !== undefined && n.round > this.elected.round) {
+      // Our leader began an election after the one we concluded: it will not answer our link
+      // (and may wait for our vote). Vote instead of waiting out initLimit. Its LOOKING in the
+      // round we concluded (still in its finalize wait) is no reason: it may yet lead.
+      r.learner.lose(`leader ${from} looking in round ${n.round}`)
+      const now = this.role
+      if (now.kind === 'looking') this.maybeConclude(now.election.onNotification(from, n))
+      return
+    }
     // Settled: tell a looking member (or an asking observer) whom we follow.
     if (n.state === 'looking' && this.elected !== undefined) {
       const v = this.elected.vote

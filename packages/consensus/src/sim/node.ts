@@ -37,6 +37,8 @@ export interface NodeHooks {
   invariantBroken(node: SimNode, error: InvariantError): void
   crashed(node: SimNode, why: string): void
   recordNotes(): boolean
+  /** Every note of the core (elections, syncs, drops), as it is made. */
+  noted?(node: SimNode, event: string): void
 }
 
 interface DiskOp {
@@ -52,6 +54,8 @@ export class SimNode {
   peer: Peer | undefined
   app: AppState = emptyApp()
   incarnation = 0
+  /** When the current incarnation started (simulated ms). */
+  upSinceMs = 0
   busy = false
   tornTails = 0
   readonly disk: SimDisk = { acceptedEpoch: 0, currentEpoch: 0, snapshot: undefined, log: [], tornTail: false }
@@ -77,14 +81,19 @@ export class SimNode {
     }
     const base = d.snapshot?.zxid ?? 0n
     this.incarnation++
+    this.upSinceMs = this.hooks.q.now
     this.busy = false
     this.app = d.snapshot === undefined ? emptyApp() : decodeAppSnapshot(d.snapshot.data)
     const rng = this.rng.fork(`incarnation ${this.incarnation}`)
-    const note = this.hooks.recordNotes() ? (e: string) => this.hooks.trace.add(this.hooks.q.now, Ev.Note, this.id, 0, e) : undefined
+    const record = this.hooks.recordNotes()
+    const note = (e: string) => {
+      if (record) this.hooks.trace.add(this.hooks.q.now, Ev.Note, this.id, 0, e)
+      this.hooks.noted?.(this, e)
+    }
     this.peer = new Peer(
       this.config,
       { acceptedEpoch: d.acceptedEpoch, currentEpoch: d.currentEpoch, snapshot: d.snapshot, log: d.log.filter((e) => e.zxid > base) },
-      { random: () => rng.float(), ...(note && { note }) },
+      { random: () => rng.float(), note },
     )
     this.pump()
   }

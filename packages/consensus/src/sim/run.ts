@@ -61,6 +61,6 @@ export function formatSummary(r: SeedRange, s: Summary): string {
     `${t.crashes} crashes (${t.diskCrashes} at disk writes, ${t.powerFailures} power failures, ${t.tornTails} torn tails), ${t.partitions} partitions, ${t.linksDown} link-down notices, ` +
     `${t.messages} messages (${t.dropped} dropped, ${t.duplicated} duplicated), ` +
     `syncs diff/trunc/snap ${t.syncs.diff}/${t.syncs.trunc}/${t.syncs.snap}, ${t.barriersOk} barriers, ${t.channelRoundTrips} channel round trips, ` +
-    `liveness <= ${s.maxLiveTicks} ticks; ${(s.elapsedMs / 1000).toFixed(1)}s`
+    `liveness <= ${s.maxLiveTicks} ticks (mean ${(t.liveTicks / s.seeds).toFixed(1)}), ${t.stalledLearners} stalled learners; ${(s.elapsedMs / 1000).toFixed(1)}s`
   )
 }

@@ -51,6 +51,12 @@ export interface RunStats {
   channelRoundTrips: number
   snapshots: number
   liveTicks: number
+  /**
+   * Stable phase: learners that waited out initLimit for an answer to their FOLLOWERINFO from a
+   * member that was up all along (the network is clean then, so only an unanswered handshake can
+   * cause it: the election weakness a refusal by non-leaders removed).
+   */
+  stalledLearners: number
 }
 
 export interface RunResult {
@@ -184,6 +190,7 @@ export class Simulation {
       channelRoundTrips: 0,
       snapshots: 0,
       liveTicks: 0,
+      stalledLearners: 0,
     }
     this.net = new SimNetwork(this.q, this.rng.fork('network'), {
       deliver: (from, inc, to, bytes) => this.deliver(from, inc, to, bytes),
@@ -218,6 +225,7 @@ export class Simulation {
         invariantBroken: (n, e) => this.checker.fail('invariant', `member ${n.id}: ${e.message}`),
         crashed: (n, why) => this.onCrashed(n, why),
         recordNotes: () => true,
+        noted: (n, event) => this.onNote(n, event),
       })
       this.nodes.set(id, node)
     }
@@ -266,6 +274,15 @@ export class Simulation {
       this.q.after(this.scenario.tickMs, tick)
     }
     this.q.at(offsetMs, tick)
+  }
+
+  private onNote(n: SimNode, event: string): void {
+    const stall = /^looking: not synced with (\d+) within initLimit \(phase connecting\)/.exec(event)
+    if (stall === null || this.phase === 'chaos') return
+    // The attempt began (at most initLimit + 1 ticks ago) on the clean network, with the target up.
+    const begunMs = this.q.now - (this.scenario.peer.initLimitTicks + 1) * this.scenario.tickMs
+    const target = this.nodes.get(Number(stall[1]))
+    if (begunMs >= this.stableSinceMs && target?.up === true && target.upSinceMs <= begunMs) this.stats.stalledLearners++
   }
 
   private restart(n: SimNode): void {
