@@ -22,8 +22,14 @@ export interface StateMachine {
   apply(entry: Entry): void
   /** Replaces the whole state (undefined = empty): at start and when a leader sends SNAP. */
   restore(snapshot: Snapshot | undefined): void
-  /** The state after the last applied entry, as bytes for a snapshot. */
-  snapshot(): Uint8Array
+  /**
+   * The state after the last applied entry, for a snapshot: its bytes, or an iterable of chunks
+   * that produces them a slice at a time. The member writes each chunk to the file before asking
+   * for the next and lets its event loop run in between (an empty chunk is only a pause), and it
+   * keeps applying entries meanwhile: the chunks must describe the state as it was when
+   * snapshot() was called. A snapshot cut short (close, a write error) calls the iterator's return().
+   */
+  snapshot(): Uint8Array | Iterable<Uint8Array>
 }
 
 export interface MemberOptions {
@@ -38,8 +44,11 @@ export interface MemberOptions {
   tickMs?: number
   /** Core settings other than id/voters/observers (initLimitTicks, syncLimitTicks, ...). */
   consensus?: Omit<PeerConfigInput, 'id' | 'voters' | 'observers'>
-  /** Take a snapshot (and compact log and memory) after this many applied entries. */
-  snapshotEveryEntries?: number
+  /**
+   * Take a snapshot (and compact log and memory) after this many applied entries; a function is
+   * asked again after each snapshot (Apache's snapCount/2 + random(snapCount/2), re-rolled).
+   */
+  snapshotEveryEntries?: number | (() => number)
   /** Snapshots kept on disk; the log keeps what the oldest of them needs. */
   keepSnapshots?: number
   segmentBytes?: number
@@ -75,6 +84,8 @@ export interface MemberStats {
   loggedRecords: number
   appliedEntries: number
   snapshotsTaken: number
+  /** The newest snapshot this member took: its size and how long it took to write, or undefined. */
+  lastSnapshot: { zxid: bigint; bytes: number; ms: number } | undefined
   droppedBadMessages: number
 }
 
@@ -92,7 +103,7 @@ interface Waiter<T> {
 }
 
 export class Member extends EventEmitter<MemberEvents> {
-  readonly stats: MemberStats = { readies: 0, persists: 0, logFsyncs: 0, loggedRecords: 0, appliedEntries: 0, snapshotsTaken: 0, droppedBadMessages: 0 }
+  readonly stats: MemberStats = { readies: 0, persists: 0, logFsyncs: 0, loggedRecords: 0, appliedEntries: 0, snapshotsTaken: 0, lastSnapshot: undefined, droppedBadMessages: 0 }
   private readonly proposals = new Map<bigint, Waiter<bigint>>()
   private readonly barriers = new Map<number, Waiter<bigint>>()
   private ticker: NodeJS.Timeout | undefined
@@ -102,7 +113,9 @@ export class Member extends EventEmitter<MemberEvents> {
   private failure: Error | undefined
   private appliedZxid: bigint
   private appliedSinceSnapshot = 0
-  private snapshotting = false
+  private snapshotThreshold: number
+  /** The snapshot being written, if any (close waits for it to stop). */
+  private snapshotting: Promise<void> | undefined
 
   private constructor(
     readonly id: number,
@@ -116,6 +129,7 @@ export class Member extends EventEmitter<MemberEvents> {
   ) {
     super()
     this.appliedZxid = snapshotZxid
+    this.snapshotThreshold = this.nextSnapshotThreshold()
   }
 
   /** Loads storage (repairing a torn log tail), restores the state machine, starts the links. */
@@ -201,6 +215,7 @@ export class Member extends EventEmitter<MemberEvents> {
     this.failWaiters('closed', 'member closed')
     await this.transport.close()
     while (this.driving) await new Promise((resolve) => setTimeout(resolve, 1))
+    await this.snapshotting
     await this.log.close()
   }
 
@@ -332,28 +347,59 @@ export class Member extends EventEmitter<MemberEvents> {
     this.emit('status', status)
   }
 
+  private nextSnapshotThreshold(): number {
+    const every = this.options.snapshotEveryEntries ?? 100_000
+    return Math.max(1, Math.floor(typeof every === 'number' ? every : every()))
+  }
+
   /** Snapshots in the background; the core drops entries up to it once the file is durable. */
   private maybeSnapshot(): void {
-    const every = this.options.snapshotEveryEntries ?? 100_000
-    if (this.snapshotting || this.appliedSinceSnapshot < every || this.closed) return
-    this.snapshotting = true
+    if (this.snapshotting !== undefined || this.appliedSinceSnapshot < this.snapshotThreshold || this.closed) return
     this.appliedSinceSnapshot = 0
-    const snapshot: Snapshot = { zxid: this.appliedZxid, data: this.options.stateMachine.snapshot() }
-    void this.saveSnapshot(snapshot)
-      .catch((error: unknown) => this.fail(error as Error))
+    this.snapshotThreshold = this.nextSnapshotThreshold()
+    // The state as of now: a chunked snapshot promises its chunks describe this zxid.
+    const zxid = this.appliedZxid
+    const data = this.options.stateMachine.snapshot()
+    this.snapshotting = this.saveSnapshot(zxid, data)
+      .catch((error: unknown) => {
+        // Closing cuts a snapshot short on purpose; the previous one and the log stay as they were.
+        if (!this.closed) this.fail(error as Error)
+      })
       .finally(() => {
-        this.snapshotting = false
+        this.snapshotting = undefined
       })
   }
 
-  private async saveSnapshot(snapshot: Snapshot): Promise<void> {
-    await this.snapshots.save(snapshot.zxid, snapshot.data)
+  private async saveSnapshot(zxid: bigint, data: Uint8Array | Iterable<Uint8Array>): Promise<void> {
+    const startedMs = performance.now()
+    let snapshot: Snapshot
+    if (data instanceof Uint8Array) {
+      await this.snapshots.save(zxid, data)
+      snapshot = { zxid, data }
+    } else {
+      await this.snapshots.save(zxid, this.paced(data))
+      if (this.closed) return
+      // Read back rather than kept in pieces: the core needs it whole for SNAPs, and reading is
+      // done off the event loop (a copy of a few hundred MB in memory would not be).
+      snapshot = await this.snapshots.read(zxid)
+    }
     if (this.closed) return
     this.peer.compact(snapshot)
     this.stats.snapshotsTaken += 1
+    const ms = Math.round(performance.now() - startedMs)
+    this.stats.lastSnapshot = { zxid, bytes: snapshot.data.length, ms }
     const oldestKept = await this.snapshots.purge(this.options.keepSnapshots ?? 3)
     if (oldestKept !== undefined && !this.closed) await this.log.purgeThrough(oldestKept)
-    this.logger('snapshot taken', { member: this.id, zxid: formatZxid(snapshot.zxid), bytes: snapshot.data.length })
+    this.logger('snapshot taken', { member: this.id, zxid: formatZxid(zxid), bytes: snapshot.data.length, ms })
+  }
+
+  /** The chunks one at a time, the event loop running between them; stops (throws) on close. */
+  private async *paced(chunks: Iterable<Uint8Array>): AsyncGenerator<Uint8Array> {
+    for (const chunk of chunks) {
+      if (chunk.length > 0) yield chunk
+      await new Promise((resolve) => setImmediate(resolve))
+      if (this.closed) throw new MemberError('closed', 'member closed during a snapshot')
+    }
   }
 
   private failWaiters(code: MemberErrorCode, message: string): void {

@@ -64,6 +64,18 @@ export class SnapshotStore {
   }
 
   /**
+   * The snapshot this store just saved at `zxid`, read back for the in-memory copy. The framing
+   * and length are checked; the CRC is left to start-up (latest), which reads it from the disk
+   * anew: checking a few hundred MB here would hold the event loop for tens of milliseconds.
+   */
+  async read(zxid: bigint): Promise<Snapshot> {
+    const bytes = await readFile(join(this.dir, snapshotName(zxid)))
+    const problem = framingProblem(bytes, zxid)
+    if (problem !== undefined) throw new Error(`snapshot ${snapshotName(zxid)} just written reads back wrong: ${problem}`)
+    return { zxid, data: new Uint8Array(bytes.buffer, bytes.byteOffset + HEADER_BYTES, bytes.length - HEADER_BYTES - TRAILER_BYTES) }
+  }
+
+  /**
    * Deletes all but the newest `keepNewest` snapshots and returns the zxid of the oldest one
    * kept: the txn log must keep every record after it (pass it to TxnLog.purgeThrough).
    */
@@ -102,12 +114,19 @@ async function* framed(zxid: bigint, data: SnapshotData): AsyncGenerator<Uint8Ar
 }
 
 function snapshotProblem(bytes: Buffer, zxid: bigint): string | undefined {
+  const problem = framingProblem(bytes, zxid)
+  if (problem !== undefined) return problem
+  const trailerAt = bytes.length - TRAILER_BYTES
+  if (crc32c(bytes.subarray(0, trailerAt + 8)) !== bytes.readUInt32BE(trailerAt + 8)) return 'CRC mismatch'
+  return undefined
+}
+
+function framingProblem(bytes: Buffer, zxid: bigint): string | undefined {
   if (bytes.length < HEADER_BYTES + TRAILER_BYTES) return 'too short'
   if (bytes.readUInt32BE(0) !== SNAPSHOT_MAGIC) return 'bad magic'
   if (bytes.readUInt32BE(4) !== SNAPSHOT_VERSION) return `unknown version ${bytes.readUInt32BE(4)}`
   if (bytes.readBigUInt64BE(8) !== zxid) return 'zxid in the header differs from the file name'
   const trailerAt = bytes.length - TRAILER_BYTES
   if (bytes.readBigUInt64BE(trailerAt) !== BigInt(trailerAt - HEADER_BYTES)) return 'length mismatch (truncated?)'
-  if (crc32c(bytes.subarray(0, trailerAt + 8)) !== bytes.readUInt32BE(trailerAt + 8)) return 'CRC mismatch'
   return undefined
 }

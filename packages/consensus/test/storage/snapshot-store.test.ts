@@ -33,6 +33,9 @@ t.test('data can be streamed in chunks', async (t) => {
   const latest = await store.latest()
   t.equal(latest?.data.length, 50_000)
   t.equal(latest?.data[49_999], 49)
+  t.same(await store.read(42n), latest, 'read() gives the saved snapshot back')
+  await truncate(join(store.dir, 'snapshot.000000000000002a'), 30_000)
+  await t.rejects(store.read(42n), /length mismatch/, 'a file that does not frame right is refused')
 })
 
 t.test('a corrupt or truncated newest snapshot is skipped (and logged) for the previous one', async (t) => {
