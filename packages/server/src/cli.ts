@@ -3,7 +3,7 @@ import { Command, InvalidArgumentError } from 'commander'
 import { clusterDown, clusterKill, clusterStart, clusterStatus, clusterUp, connectionString } from './cli/cluster.js'
 import type { CliCommand } from './cli/cluster.js'
 import { runServer } from './cli/server-command.js'
-import { runShell } from './cli/shell.js'
+import { loadShell } from './cli/shell-delegate.js'
 import { ZOO_VERSION } from './version.js'
 
 const integer = (min: number, max: number) => (value: string) => {
@@ -65,10 +65,10 @@ cluster
 
 program
   .command('shell <connect-string> [command...]')
-  .description('an interactive shell like zkCli (ls, get, set, create [-e] [-s], delete, stat, watch), or one command')
+  .description('an interactive shell like zkCli (ls, get, set, create [-e] [-s], delete, stat, watch), or one command; runs @zoo/shell (zoo-shell), installed separately')
   .passThroughOptions()
   .action(async (connect: string, words: string[]) => {
-    process.exitCode = await runShell(connect, words)
+    process.exitCode = await (await loadShell()).runShell(connect, words)
   })
 
 program.parseAsync(process.argv).catch((e: unknown) => {

@@ -1,16 +1,15 @@
-// `zoo shell <connect-string> [command...]`: a zkCli-like shell over @zoo/client, interactive
-// or one command from the arguments.
+// `zoo-shell <connect-string> [command...]` (also `zoo shell`): a zkCli-like shell over
+// @zoo/client, interactive or one command from the arguments.
 import { createInterface } from 'node:readline'
 import { createClient, isKeeperError } from '@zoo/client'
 import type { Stat, ZooKeeperClient } from '@zoo/client'
-import { javaDate } from '../four-letter-words.js'
 
 export interface ShellIo {
   out(line: string): void
   err(line: string): void
 }
 
-const USAGE = `commands:
+export const COMMANDS_USAGE = `commands:
   ls [-w] path                  children (watch: print the next change)
   get [-s] [-w] path            data (and stat)
   set [-s] [-v version] path data
@@ -47,6 +46,13 @@ function hexZxid(z: bigint): string {
   return `0x${BigInt.asUintN(64, z).toString(16)}`
 }
 
+/** java.util.Date#toString in UTC, as zkCli prints ctime and mtime: `Fri Nov 27 13:56:29 UTC 2026`. */
+export function javaDate(ms: number): string {
+  // toUTCString gives the same fields in another order: `Fri, 27 Nov 2026 13:56:29 GMT`.
+  const [weekday, day, month, year, time] = new Date(ms).toUTCString().split(' ')
+  return `${weekday?.slice(0, 3)} ${month} ${day} ${time} UTC ${year}`
+}
+
 /** zkCli's stat layout. */
 export function formatStat(s: Stat): string {
   return [
@@ -66,7 +72,12 @@ export function formatStat(s: Stat): string {
 
 /** Runs one command line; resolves false on `quit`. Keeper errors are printed, not thrown. */
 export async function runShellCommand(zk: ZooKeeperClient, line: string, io: ShellIo): Promise<boolean> {
-  const [command, ...args] = splitWords(line)
+  return await runShellWords(zk, splitWords(line), io)
+}
+
+/** As runShellCommand, for words already split (a command from argv keeps its quotes and newlines). */
+export async function runShellWords(zk: ZooKeeperClient, words: readonly string[], io: ShellIo): Promise<boolean> {
+  const [command, ...args] = words
   if (command === undefined) return true
   try {
     return await dispatch(zk, command, args, io)
@@ -139,7 +150,7 @@ async function dispatch(zk: ZooKeeperClient, command: string, args: string[], io
     case 'stat': {
       need(rest, 1, 'stat [-w] path')
       const print = (stat: Stat | null) => {
-        if (stat === null) throw Object.assign(new Error(`Node does not exist: ${path}`))
+        if (stat === null) throw new Error(`Node does not exist: ${path}`)
         io.out(formatStat(stat))
       }
       if (!flags.has('-w')) print(await zk.exists(path))
@@ -173,13 +184,13 @@ async function dispatch(zk: ZooKeeperClient, command: string, args: string[], io
       await zk.addAuth(rest[0] as string, rest[1] as string)
       return true
     case 'help':
-      io.out(USAGE)
+      io.out(COMMANDS_USAGE)
       return true
     case 'quit':
     case 'close':
       return false
     default:
-      io.err(`unknown command: ${command}\n${USAGE}`)
+      io.err(`unknown command: ${command}\n${COMMANDS_USAGE}`)
       return true
   }
 }
@@ -194,7 +205,7 @@ export async function runShell(connectString: string, words: string[], io: Shell
   try {
     if (words.length > 0) {
       let failed = false
-      await runShellCommand(zk, words.map((w) => (/\s/.test(w) ? JSON.stringify(w) : w)).join(' '), { out: io.out, err: (l) => ((failed = true), io.err(l)) })
+      await runShellWords(zk, words, { out: io.out, err: (l) => ((failed = true), io.err(l)) })
       return failed ? 1 : 0
     }
     const rl = createInterface({ input: process.stdin, output: process.stdout, prompt: `[zk: ${connectString}] ` })

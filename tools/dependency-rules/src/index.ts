@@ -1,0 +1,6 @@
+export { checkWorkspace, formatViolation, packageOf } from './check.js'
+export type { Violation, ViolationKind } from './check.js'
+export { ANY, HOUSE_RULES } from './rules.js'
+export type { Exception, Rules } from './rules.js'
+export { importsOf, readPackage, readWorkspace, rootDevDependencies } from './workspace.js'
+export type { FileRole, SourceFile, WorkspacePackage } from './workspace.js'
