@@ -166,7 +166,8 @@ export class Pipeline implements ConnectionHandler {
     if (record === undefined) return connection.reject(`session 0x${sessionId.toString(16)} is expired or unknown`)
     if (passwd === null || !record.passwd.equals(passwd)) return connection.reject(`wrong password for session 0x${sessionId.toString(16)}`)
     if (this.ctx.isLeader()) {
-      const result = this.ctx.leader.tracker.revalidate(sessionId, Date.now(), this.ctx.myid)
+      // The tracker runs on the leader's monotonic clock (performance.now), never the wall clock.
+      const result = this.ctx.leader.tracker.revalidate(sessionId, performance.now(), this.ctx.myid)
       if (!result.valid) return connection.reject(`session 0x${sessionId.toString(16)} is closing`)
       if (result.previousOwner !== undefined) this.tellMoved(result.previousOwner, sessionId)
       return this.open(connection, sessionId, timeoutMs)

@@ -4,7 +4,7 @@ import t from 'tap'
 import { createClient, ErrorCode, isSessionExpired } from '@zoo/client'
 import type { ZooKeeperClient } from '@zoo/client'
 import { fourLetterWord, waitFor } from '@zoo/testkit'
-import { decodeReply, encodeRequest, OpCode } from '@zoo/protocol'
+import { decodeConnectResponse, decodeReply, encodeConnectRequest, encodeRequest, OpCode } from '@zoo/protocol'
 import { OPEN_ACL_UNSAFE } from '@zoo/znode'
 import { RawClient } from '../support/raw-client.js'
 import { startEnsemble } from '../support/servers.js'
@@ -117,6 +117,24 @@ t.test('a session moves to the leader off a crashed follower, and the leader sta
   t.equal((await moved.exists('/orphan'))?.ephemeralOwner, response.sessionId, 'with its ephemeral')
   t.ok(ensemble.servers[leaderId() - 1]?.status().serving, 'the leader still serves')
   await moved.delete('/orphan')
+})
+
+t.test('a session revalidated at the leader still expires once its client goes silent', async (t) => {
+  for (let id = 1; id <= 3; id++) if (ensemble.servers[id - 1] === undefined) await ensemble.start(id)
+  await waitFor(async () => ensemble.servers.every((s) => s?.status().serving), 20_000, 'all three serving')
+  const { client: first, response } = await RawClient.session(Number(portOf(followerIds()[0] as number).split(':')[1]), 1000)
+  first.send(encodeRequest(1, { type: OpCode.create, path: '/revalidated', data: null, acl: [...OPEN_ACL_UNSAFE], flags: 1 }))
+  t.equal(decodeReply(await first.frame(), OpCode.create).header.err, 0)
+  // The client moves to the leader itself (the leader revalidates the session locally), then dies.
+  const moved = await RawClient.connect(Number(portOf(leaderId()).split(':')[1]))
+  moved.send(encodeConnectRequest({ protocolVersion: 0, lastZxidSeen: 0n, timeOut: 1000, sessionId: response.sessionId, passwd: response.passwd as Buffer, readOnly: false }))
+  t.equal(decodeConnectResponse(await moved.frame()).sessionId, response.sessionId, 'the leader took the session')
+  first.socket.destroy()
+  moved.socket.destroy()
+  const observer = await clientOn(leaderId())
+  // Its deadline is on the leader's clock: a wall-clock time there would keep it alive for decades.
+  await waitFor(async () => (await observer.exists('/revalidated')) === null, 15_000, 'the silent session to expire')
+  t.pass('expired, its ephemeral gone')
 })
 
 t.test('leader failover: writes resume, sessions and ephemerals survive, the old leader catches up', async (t) => {
