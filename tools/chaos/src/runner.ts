@@ -6,7 +6,7 @@ import { setMaxListeners } from 'node:events'
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { createClient } from '@zoo/client'
-import { freePort } from '@zoo/testkit'
+import { fourLetterWord, freePort } from '@zoo/testkit'
 import { checkHistory, type CheckReport } from './checker/index.js'
 import type { History, MemberTree, RegisterState } from './checker/history.js'
 import { Network } from './faults/network.js'
@@ -56,6 +56,7 @@ interface Ctx {
   target: ChaosTarget
   network: Network
   hosts: string[]
+  reportDir: string
 }
 
 export function withDefaults(options: RunOptions): Ctx['options'] {
@@ -99,7 +100,7 @@ export async function runChaos(input: RunOptions): Promise<RunResult> {
   const ports = await allocatePorts(options.members)
   const extraConfig = options.broken === 'ack-before-quorum' && options.target === 'zoo' ? { [ZOO_ACK_BEFORE_QUORUM_KEY]: 'true' } : undefined
   const { network, target } = await createTarget(options.target, { members: ports, dir: join(reportDir, 'cluster'), tickTimeMs: options.tickTimeMs, extraConfig })
-  const ctx: Ctx = { options, log: stamp, recorder, target, network, hosts: ports.map((p) => `127.0.0.1:${p.clientPort}`) }
+  const ctx: Ctx = { options, log: stamp, recorder, target, network, hosts: ports.map((p) => `127.0.0.1:${p.clientPort}`), reportDir }
   try {
     stamp(`starting ${target.description}`)
     await target.start()
@@ -258,9 +259,20 @@ async function waitForEphemeralExpiry(ctx: Ctx, endedSessions: string[], notes: 
       if (left.length === 0) return
       await sleep(500)
     }
-    notes.push('ephemerals of ended sessions were still there when the wait for their expiry ran out')
+    notes.push(`ephemerals of ended sessions were still there when the wait for their expiry ran out; each member's session dump is in ${DUMP_FILE}`)
+    await saveSessionDumps(ctx)
   } finally {
     await zk.close().catch(() => undefined)
+  }
+}
+
+const DUMP_FILE = 'cluster/member-N/dump.txt'
+
+/** Every member's `dump` (sessions with their expiry on the leader, ephemerals): why did a session outlive its owner? */
+async function saveSessionDumps(ctx: Ctx): Promise<void> {
+  for (const member of ctx.target.members) {
+    const text = await fourLetterWord(member.clientPort, 'dump', '127.0.0.1', 5_000).catch((error: Error) => `dump failed: ${error.message}`)
+    writeFileSync(join(ctx.reportDir, DUMP_FILE.replace('N', String(member.id))), `${new Date().toISOString()} (run time ${(ctx.recorder.now() / 1000).toFixed(1)} s)\n${text}`)
   }
 }
 
