@@ -93,6 +93,8 @@ export interface MemberEvents {
   status: [status: PeerStatus]
   /** Member-to-member channel bytes (the core's sendToLeader / sendToMember). */
   received: [received: Received]
+  /** A snapshot of this member's own is durable (its zxid, file data bytes, milliseconds taken). */
+  snapshot: [snapshot: { zxid: bigint; bytes: number; ms: number }]
   /** A fatal error: the member has stopped. */
   error: [error: Error]
 }
@@ -388,6 +390,7 @@ export class Member extends EventEmitter<MemberEvents> {
     this.stats.snapshotsTaken += 1
     const ms = Math.round(performance.now() - startedMs)
     this.stats.lastSnapshot = { zxid, bytes: snapshot.data.length, ms }
+    this.emit('snapshot', this.stats.lastSnapshot)
     const oldestKept = await this.snapshots.purge(this.options.keepSnapshots ?? 3)
     if (oldestKept !== undefined && !this.closed) await this.log.purgeThrough(oldestKept)
     this.logger('snapshot taken', { member: this.id, zxid: formatZxid(zxid), bytes: snapshot.data.length, ms })

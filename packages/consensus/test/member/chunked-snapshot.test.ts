@@ -18,6 +18,8 @@ class ChunkedList implements StateMachine {
   appliedAtChunk: number[] = []
   /** Runs inside the snapshot's iteration at chunk `n` (a crash image is taken there). */
   onChunk: ((n: number) => void) | undefined
+  /** Pause (empty chunks) after the first chunk until this many entries are applied. */
+  holdUntilApplied = 0
 
   apply(entry: Entry): void {
     this.applied.push(text.decode(entry.payload))
@@ -35,6 +37,7 @@ class ChunkedList implements StateMachine {
         self.appliedAtChunk.push(self.applied.length)
         self.onChunk?.(i)
         yield bytes(i === 0 ? (frozen[i] as string) : `\n${frozen[i]}`)
+        for (let pauses = 0; i === 0 && self.applied.length < self.holdUntilApplied && pauses < 1_000_000; pauses++) yield new Uint8Array(0)
         if (i % 50 === 0) yield new Uint8Array(0)
       }
     })()
@@ -68,8 +71,11 @@ t.test('a chunked snapshot is written while entries apply, holds the state at it
   t.teardown(() => member.close())
   const errors: Error[] = []
   member.on('error', (e) => errors.push(e))
+  const taken: { zxid: bigint; bytes: number; ms: number }[] = []
+  member.on('snapshot', (info) => taken.push(info))
   await Promise.all(Array.from({ length: 400 }, (_, i) => member.propose(bytes(`a${i}`))))
-  // The snapshot starts after entry 400; these apply while it is written.
+  // The snapshot starts after entry 400; these apply while it is written (it waits for them).
+  app.holdUntilApplied = 700
   const later = Array.from({ length: 300 }, (_, i) => member.propose(bytes(`b${i}`)))
   await waitFor(async () => member.stats.snapshotsTaken === 1, 20_000, 'the snapshot')
   await Promise.all(later)
@@ -79,6 +85,7 @@ t.test('a chunked snapshot is written while entries apply, holds the state at it
   const last = member.stats.lastSnapshot
   t.ok(last !== undefined && last.bytes === app.applied.slice(0, 400).join('\n').length, `size recorded: ${last?.bytes} bytes in ${last?.ms} ms`)
   t.same(snapshotFiles(dir.path), [`snapshot.${last?.zxid.toString(16).padStart(16, '0')}`])
+  t.same(taken, [last], 'and announced')
   await member.close()
   t.same(errors, [])
 
