@@ -2,6 +2,7 @@
 import { Command, InvalidArgumentError } from 'commander'
 import { clusterDown, clusterKill, clusterStart, clusterStatus, clusterUp, connectionString } from './cli/cluster.js'
 import type { CliCommand } from './cli/cluster.js'
+import { registerMigrationCommands } from './cli/migrate.js'
 import { runServer } from './cli/server-command.js'
 import { loadShell } from './cli/shell-delegate.js'
 import { ZOO_VERSION } from './version.js'
@@ -70,6 +71,8 @@ program
   .action(async (connect: string, words: string[]) => {
     process.exitCode = await (await loadShell()).runShell(connect, words)
   })
+
+registerMigrationCommands(program)
 
 program.parseAsync(process.argv).catch((e: unknown) => {
   process.stderr.write(`zoo: ${(e as Error).message}\n`)

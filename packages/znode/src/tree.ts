@@ -271,6 +271,7 @@ export class DataTree {
     if (zxid <= this.lastZxid) throw new RangeError(`txn zxid 0x${zxid.toString(16)} is not after 0x${this.lastZxid.toString(16)}`)
     const triggers: WatchTrigger[] = []
     const op = this.applyBody(txn.body, txn.clientId, zxid, time, triggers)
+    if (txn.body.type === OpCode.create && op.err === ErrorCode.NODEEXISTS) this.replayedCreate(txn.body.path, txn.body.parentCVersion, zxid)
     this.lastZxid = zxid
     const digestMismatch = txn.digest !== undefined && txn.digest.treeDigest !== this.digestSum.value
     if (digestMismatch) this.digestMismatchCount++
@@ -333,6 +334,22 @@ export class DataTree {
       if (e instanceof KeeperError) return { type: op.type, err: e.code }
       throw e
     }
+  }
+
+  /**
+   * DataTree.processTxn: a create replayed over a fuzzy snapshot (an imported Apache one) that
+   * already holds the node still moves the parent's cversion and pzxid forward. Prepare never
+   * writes such a txn, so zoo's own members never get here.
+   */
+  private replayedCreate(path: string, parentCVersion: number, zxid: bigint): void {
+    const parentPath = parentOf(path)
+    const parent = this.nodes.slotOf(parentPath)
+    if (parent === -1) return
+    const cversion = parentCVersion === -1 ? (this.nodes.cversion(parent) + 1) | 0 : parentCVersion
+    if (cversion <= this.nodes.cversion(parent)) return
+    this.nodes.setCversion(parent, cversion)
+    this.nodes.setPzxid(parent, zxid)
+    this.refreshDigest(parent, parentPath)
   }
 
   private applySetACL(path: string, acl: readonly ACL[], aversion: number): OpResult {

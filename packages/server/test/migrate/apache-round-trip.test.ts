@@ -1,0 +1,222 @@
+// The migration path end to end with real peers: Apache ZooKeeper 3.8 writes a tree, is stopped,
+// its dataDir is imported; `zoo server` on the imported dir serves the same nodes (data, ACL,
+// Stat, read through kazoo); the zoo dir is exported and Apache serves the same nodes again.
+import t from 'tap'
+import { cpSync, existsSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { fourLetterWord, freePort, spawnTracked, startApacheZooKeeper, tempDir, waitFor } from '@zoo/testkit'
+import type { ApacheEnsemble, Spawned } from '@zoo/testkit'
+import { CLI, PACKAGE_DIR, run, zoo } from '../support/cli.js'
+import { importApacheDataDir } from '../../src/migrate/import.js'
+import { MigrationError } from '../../src/migrate/apache-dir.js'
+import { loadZooDataDir } from '../../src/migrate/export.js'
+
+const KAZOO = new URL('./kazoo_tree.py', import.meta.url).pathname
+const BULK_NODES = Number(process.env.ZOO_MIGRATE_BULK ?? 100_000)
+/** Nodes the ephemeral's session owns (dropped by a plain import) live under this parent. */
+const EPHEMERAL_PARENT = '/eph'
+
+interface DumpedNode {
+  path: string
+  data: string | null
+  acl: string[]
+  stat: number[]
+}
+
+async function kazoo(args: string[], timeoutMs = 240_000): Promise<string> {
+  const result = await run('/usr/bin/python3', [KAZOO, ...args], { timeoutMs })
+  if (result.code !== 0) throw new Error(`kazoo_tree.py ${args[0]} failed (${result.code}):\n${result.stderr.slice(-3000)}`)
+  return result.stdout
+}
+
+async function dump(connect: string, file: string): Promise<Map<string, DumpedNode>> {
+  await kazoo(['dump', connect, file])
+  const nodes = new Map<string, DumpedNode>()
+  for (const line of readFileSync(file, 'utf8').split('\n')) {
+    if (line === '') continue
+    const node = JSON.parse(line) as DumpedNode
+    nodes.set(node.path, node)
+  }
+  return nodes
+}
+
+/** Differences between two dumps, ignoring the paths `skip` says to (at most 20 listed). */
+function differences(expected: Map<string, DumpedNode>, actual: Map<string, DumpedNode>, skip: (path: string) => boolean = () => false): string[] {
+  const out: string[] = []
+  for (const [path, node] of expected) {
+    if (skip(path)) continue
+    const other = actual.get(path)
+    if (other === undefined) out.push(`missing ${path}`)
+    else if (JSON.stringify(other) !== JSON.stringify(node)) out.push(`differs ${path}: ${JSON.stringify(node)} vs ${JSON.stringify(other)}`)
+  }
+  for (const path of actual.keys()) if (!expected.has(path) && !skip(path)) out.push(`extra ${path}`)
+  return out.slice(0, 20)
+}
+
+async function startZoo(configFile: string, clientPort: number): Promise<Spawned> {
+  const server = spawnTracked(process.execPath, ['--import', 'tsx', '--conditions=zoo-source', CLI, 'server', '--config', configFile], { cwd: PACKAGE_DIR })
+  try {
+    await waitFor(async () => /Mode: (standalone|leader)/.test(await fourLetterWord(clientPort, 'srvr', '127.0.0.1', 1_000).catch(() => '')), 90_000, 'zoo to serve on the imported dataDir')
+  } catch (e) {
+    await server.stop()
+    throw new Error(`${(e as Error).message}\n${server.output().slice(-3000)}`)
+  }
+  return server
+}
+
+/** zoo.cfg of the Apache member with dataDir pointed at `dataDir`: the only line a user changes. */
+function zooConfig(apacheConfig: string, dataDir: string, file: string): void {
+  const text = readFileSync(apacheConfig, 'utf8').replace(/^dataDir=.*$/m, `dataDir=${dataDir}`)
+  writeFileSync(file, text)
+}
+
+/**
+ * The log file and offset of the last setData of `path` (records: long crc, int length, txn
+ * bytes, 'B'; a txn starts with TxnHeader { long clientId, int cxid, long zxid, long time,
+ * int type } and a setData's record with its path).
+ */
+function findSetData(versionDir: string, path: string): { file: string; offset: number; zxid: bigint } {
+  let found: { file: string; offset: number; zxid: bigint } | undefined
+  for (const name of readdirSync(versionDir).filter((n) => n.startsWith('log.'))) {
+    const bytes = readFileSync(join(versionDir, name))
+    for (let offset = 16; offset + 12 <= bytes.length; ) {
+      const length = bytes.readInt32BE(offset + 8)
+      if (length <= 0) break
+      const txn = offset + 12
+      const type = bytes.readInt32BE(txn + 28)
+      const pathLength = bytes.readInt32BE(txn + 32)
+      const zxid = bytes.readBigInt64BE(txn + 12)
+      if (type === 5 && bytes.toString('utf8', txn + 36, txn + 36 + pathLength) === path && (found === undefined || zxid > found.zxid)) {
+        found = { file: join(versionDir, name), offset, zxid }
+      }
+      offset += 12 + length + 1
+    }
+  }
+  if (found === undefined) throw new Error(`no setData of ${path} in ${versionDir}`)
+  return found
+}
+
+const work = tempDir('zoo-migrate')
+t.teardown(() => work.remove())
+let apache: ApacheEnsemble | undefined
+t.teardown(async () => apache?.stop())
+
+// Small snapCount: Apache snapshots while the bulk is written, so the import starts from a
+// (fuzzy) snapshot and replays txns across several logs.
+apache = await startApacheZooKeeper({ tickTimeMs: 1000, config: { snapCount: 40, preAllocSize: 1024 } })
+const member = apache.members[0] as ApacheEnsemble['members'][number]
+await kazoo(['populate', apache.connectString, String(BULK_NODES)])
+const before = await dump(apache.connectString, join(work.path, 'apache-before.jsonl'))
+await apache.kill(member.id)
+// A pristine copy of Apache's files for the failure cases below.
+const pristine = join(work.path, 'pristine')
+cpSync(member.dataDir, pristine, { recursive: true })
+
+t.test('the dump covers every kind of node', async (t) => {
+  t.ok(before.size >= BULK_NODES + 60, `${before.size} nodes`)
+  t.ok(before.get('/mix/ttl'), 'a TTL node')
+  t.ok(before.get('/mix/container'), 'a container')
+  t.equal(before.get('/eph/e')?.stat[7] !== 0, true, 'an ephemeral of an open session')
+  t.match(before.get('/mix/digest')?.acl.join(' '), /digest:migrator:/, 'a digest ACL')
+  t.match(before.get('/mix/ip')?.acl.join(' '), /ip:127\.0\.0\.1:31/, 'an ip ACL')
+})
+
+const imported = join(work.path, 'zoo-data')
+t.test('zoo import, then zoo server on the same zoo.cfg serves the same tree', async (t) => {
+  const result = await zoo(['import', '--from', member.dataDir, '--to', imported], { timeoutMs: 240_000 })
+  t.equal(result.code, 0, result.stderr)
+  t.match(result.stdout, /dropped 1 ephemeral node\(s\) of session 0x[0-9a-f]+: \/eph\/e/)
+  t.match(result.stdout, /imported snapshot\.[0-9a-f]+ \+ \d+ txn\(s\)/)
+  t.ok(existsSync(join(imported, 'myid')), 'myid carried over')
+  const config = join(work.path, 'zoo.cfg')
+  zooConfig(join(member.dataDir, 'zoo.cfg'), imported, config)
+  const server = await startZoo(config, member.clientPort)
+  t.teardown(() => server.stop())
+  const after = await dump(`127.0.0.1:${member.clientPort}`, join(work.path, 'zoo.jsonl'))
+  t.same(differences(before, after, (p) => p.startsWith(EPHEMERAL_PARENT)), [], 'every node but the dropped ephemeral is equal')
+  t.notOk(after.has('/eph/e'), 'the ephemeral is gone')
+  const ephParent = after.get(EPHEMERAL_PARENT)?.stat
+  t.equal(ephParent?.[9], 0, 'its parent has no children left')
+  await server.stop()
+})
+
+t.test('zoo export, then Apache loads it and serves the same tree', async (t) => {
+  const exported = join(work.path, 'apache-again')
+  const result = await zoo(['export', '--from', imported, '--to', exported], { timeoutMs: 240_000 })
+  t.equal(result.code, 0, result.stderr)
+  t.match(result.stdout, /wrote .*version-2\/snapshot\.[0-9a-f]+/)
+  rmSync(join(member.dataDir, 'version-2'), { recursive: true })
+  cpSync(join(exported, 'version-2'), join(member.dataDir, 'version-2'), { recursive: true })
+  await (apache as ApacheEnsemble).start(member.id)
+  const zooView = await dump(`127.0.0.1:${member.clientPort}`, join(work.path, 'apache-after.jsonl'))
+  t.same(differences(before, zooView, (p) => p.startsWith(EPHEMERAL_PARENT)), [], 'Apache serves what it served before')
+  const mntr = await fourLetterWord(member.clientPort, 'mntr')
+  t.match(mntr, /zk_digest_mismatches_count\s+0\b/, 'Apache found our digest right')
+  await (apache as ApacheEnsemble).kill(member.id)
+})
+
+t.test('a torn last record is reported and cut; the txn before it is the last applied', async (t) => {
+  const copy = join(work.path, 'torn')
+  cpSync(pristine, copy, { recursive: true })
+  const version = join(copy, 'version-2')
+  const torn = findSetData(version, '/torn')
+  const tornZxid = torn.zxid
+  // A crash while writing the set of /torn to "after": its end-of-record byte and everything
+  // after it never reached the disk (the logs after it were never started).
+  const bytes = readFileSync(torn.file)
+  bytes.fill(0, torn.offset + 12 + bytes.readInt32BE(torn.offset + 8))
+  writeFileSync(torn.file, bytes)
+  const startOf = (name: string) => BigInt(`0x${name.slice(name.indexOf('.') + 1)}`)
+  for (const name of readdirSync(version).filter((n) => n.startsWith('log.') && startOf(n) > tornZxid)) rmSync(join(version, name))
+  // A snapshot is fuzzy: one named before the torn txn may still hold its change. Keep only the
+  // one Apache wrote at start-up, before any write, so every txn comes from the logs.
+  const snapshots = readdirSync(version).filter((n) => n.startsWith('snapshot.'))
+  const oldest = snapshots.reduce((a, b) => (startOf(a) <= startOf(b) ? a : b))
+  for (const name of snapshots) if (name !== oldest) rmSync(join(version, name))
+  const target = join(work.path, 'torn-import')
+  const report = await importApacheDataDir({ from: copy, to: target })
+  t.equal(report.tails.length, 1, 'one tail reported')
+  t.equal(report.tails[0]?.kind, 'torn')
+  t.equal(report.lastZxid, tornZxid - 1n, 'the txn before the torn one is the last applied')
+  const tree = await loadZooDataDir(target)
+  t.equal(tree.data('/torn')?.toString(), 'before', 'the torn setData is not applied')
+  t.equal(tree.stat('/torn')?.version, 0)
+  t.equal(tree.nodeCount, before.size - 1, 'every other node is there (but the dropped ephemeral)')
+})
+
+t.test('a corrupted snapshot is refused with a clear report and nothing is written', async (t) => {
+  const copy = join(work.path, 'corrupt')
+  cpSync(pristine, copy, { recursive: true })
+  const version = join(copy, 'version-2')
+  for (const name of readdirSync(version).filter((n) => n.startsWith('snapshot.'))) {
+    const file = join(version, name)
+    const bytes = readFileSync(file)
+    bytes[Math.floor(bytes.length / 2)] ^= 0x55
+    writeFileSync(file, bytes)
+  }
+  const target = join(work.path, 'corrupt-import')
+  await t.rejects(importApacheDataDir({ from: copy, to: target }), MigrationError)
+  const result = await zoo(['import', '--from', copy, '--to', target])
+  t.equal(result.code, 2)
+  t.match(result.stderr, /no snapshot in .* can be loaded:\n\s+snapshot\.[0-9a-f]+: snapshot refused \((checksum|malformed)\)/)
+  t.match(result.stderr, /nothing was written/)
+  t.notOk(existsSync(target), 'no target directory')
+  t.same(readdirSync(work.path).filter((n) => n.endsWith('.tmp')), [], 'no temporary directory left')
+})
+
+t.test('--keep-ephemerals keeps the session until zoo expires it', async (t) => {
+  const target = join(work.path, 'keep')
+  const report = await importApacheDataDir({ from: pristine, to: target, keepEphemerals: true })
+  t.equal(report.keptSessions.size >= 1, true, 'the open session is kept')
+  t.equal(report.droppedEphemerals.size, 0)
+  const config = join(work.path, 'keep.cfg')
+  const port = await freePort()
+  zooConfig(join(pristine, 'zoo.cfg'), target, config)
+  writeFileSync(config, readFileSync(config, 'utf8').replace(/^clientPort=.*$/m, `clientPort=${port}`))
+  const server = await startZoo(config, port)
+  t.teardown(() => server.stop())
+  const check = async () => (await run('/usr/bin/python3', ['-c', `from kazoo.client import KazooClient as K; z=K(hosts='127.0.0.1:${port}'); z.start(30); print(z.exists('/eph/e') is not None); z.stop()`])).stdout.trim()
+  t.equal(await check(), 'True', 'the ephemeral is served after the import')
+  await waitFor(async () => (await check()) === 'False', 60_000, 'zoo to expire the imported session')
+  t.pass('expired after its timeout')
+})
