@@ -98,6 +98,8 @@ export class ClientCore extends EventEmitter {
   private connectionController = new AbortController()
   private sessionController = new AbortController()
   private readonly firstSession: Promise<void>
+  /** Why the last attempt to open a session failed (reported if no first session comes). */
+  private lastConnectError: Error | undefined
   private settleFirstSession: { resolve: () => void; reject: (error: unknown) => void } | undefined
 
   constructor(
@@ -130,7 +132,9 @@ export class ClientCore extends EventEmitter {
     const limitMs = this.options.sessionTimeoutMs
     const timer = this.clock.setTimeout(() => {
       const hosts = this.ring.hosts.map((h) => `${h.host}:${h.port}`).join(',')
-      const cause = new Error(`no server of ${hosts} established a session within ${limitMs} ms`)
+      // The last failure says why (a refused TLS certificate, say), not just that nothing answered.
+      const last = this.lastConnectError === undefined ? '' : `; last error: ${this.lastConnectError.message}`
+      const cause = new Error(`no server of ${hosts} established a session within ${limitMs} ms${last}`, { cause: this.lastConnectError })
       if (this.settleFirstSession) this.shutdown('closed', new KeeperError(ErrorCode.CONNECTIONLOSS, undefined, { cause }))
     }, limitMs)
     const clear = () => this.clock.clearTimeout(timer)
@@ -341,9 +345,10 @@ export class ClientCore extends EventEmitter {
       this.connectTimer = undefined
       if (this.session.terminal || this.closing) return
       const timeoutMs = connectTimeoutFor(this.options, this.ring.hosts.length)
-      Connection.open(host, timeoutMs, this.options.maxFrameBytes).then(
+      Connection.open(host, timeoutMs, this.options.maxFrameBytes, this.options.tls).then(
         (connection) => this.beginHandshake(connection, timeoutMs),
-        () => {
+        (error: Error) => {
+          this.lastConnectError = error
           this.ring.failed()
           this.connectNext()
         },
@@ -575,7 +580,10 @@ export class ClientCore extends EventEmitter {
     // Sent and unanswered: the server may or may not have applied them. Never resent.
     for (const call of this.inFlight.drain()) this.fail(call, new KeeperError(ErrorCode.CONNECTIONLOSS, call.path, { cause: reason }))
     if (this.closing || this.session.terminal) return
-    if (!wasPrimed) this.ring.failed()
+    if (!wasPrimed) {
+      this.lastConnectError = reason
+      this.ring.failed()
+    }
     const transition = this.session.connectionLost()
     if (transition) {
       this.connectionController.abort(new KeeperError(ErrorCode.CONNECTIONLOSS, undefined, { cause: reason }))

@@ -84,7 +84,35 @@ const retrySchema = z.strictObject({
   maxDelayMs: z.number().int().min(0).max(600_000).default(2_000),
 })
 
+const pem = (what: string) =>
+  z.union([z.string(), z.instanceof(Buffer)], { error: `${what} must be PEM text (a string or Buffer) or a list of them` })
+const pemList = (what: string) =>
+  z.union([pem(what), z.array(pem(what)).min(1, { error: `${what} must not be an empty list` })], {
+    error: (issue) => (Array.isArray(issue.input) ? undefined : `${what} must be PEM text (a string or Buffer) or a list of them`),
+  })
+
+const tlsSchema = z
+  .strictObject({
+    /** trusted CA certificates (PEM); default: Node's bundled roots */
+    ca: pemList('tls.ca').optional(),
+    /** this client's certificate chain (PEM), for servers with ssl.clientAuth=want|need (x509 identity) */
+    cert: pemList('tls.cert').optional(),
+    /** the key of `cert` (PEM) */
+    key: pemList('tls.key').optional(),
+    /** decrypts an encrypted `key` */
+    passphrase: z.string().optional(),
+    /** the name the server's certificate must carry (and SNI); default: the host of the connection string */
+    servername: z.string().min(1, { error: 'tls.servername must not be empty' }).optional(),
+    /** check the server's certificate (chain and name); false only for tests */
+    rejectUnauthorized: z.boolean().default(true),
+  })
+  .refine((tls) => (tls.cert === undefined) === (tls.key === undefined), { error: 'tls.cert and tls.key go together: give both or neither' })
+
+export type TlsOptions = z.output<typeof tlsSchema>
+
 export const clientOptionsSchema = z.strictObject({
+  /** connect over TLS (the server's secureClientPort); reconnects use TLS too */
+  tls: tlsSchema.optional(),
   /** asked of the server, which clamps it to [2, 20] ticks by default; see `negotiatedTimeoutMs` */
   sessionTimeoutMs: positiveMs('sessionTimeoutMs').default(30_000),
   /** one TCP connect + handshake attempt; default: sessionTimeoutMs / number of hosts, at least 1 s */

@@ -52,6 +52,17 @@ t.test('options: clear messages for mistakes', async (t) => {
   t.throws(() => parseClientOptions({ auth: [{ scheme: '', credentials: 'u:p' }] }), { message: /auth\[0\]\.scheme|auth\.0\.scheme/ })
 })
 
+t.test('options: tls is checked at the edge', async (t) => {
+  t.equal(parseClientOptions(undefined).tls, undefined, 'plain TCP unless asked')
+  const tls = parseClientOptions({ tls: { ca: 'CA PEM', cert: Buffer.from('C'), key: 'K', servername: 'zoo.local' } }).tls
+  t.same(tls, { ca: 'CA PEM', cert: Buffer.from('C'), key: 'K', servername: 'zoo.local', rejectUnauthorized: true }, 'server certificates are checked by default')
+  t.throws(() => parseClientOptions({ tls: { cert: 'C' } }), { message: /tls\.cert and tls\.key go together/ })
+  t.throws(() => parseClientOptions({ tls: { ca: 42 as never } }), { message: /tls\.ca must be PEM text/ })
+  t.throws(() => parseClientOptions({ tls: { ca: [] } }), { message: /tls\.ca must not be an empty list/ })
+  t.throws(() => parseClientOptions({ tls: { servername: '' } }), { message: /tls\.servername must not be empty/ })
+  t.throws(() => parseClientOptions({ tls: { certFile: 'x' } as never }), { message: /Unrecognized key: "certFile"/ })
+})
+
 t.test('connect timeout: shared across hosts unless given', async (t) => {
   t.equal(connectTimeoutFor(parseClientOptions({ sessionTimeoutMs: 9_000 }), 3), 3_000)
   t.equal(connectTimeoutFor(parseClientOptions({ sessionTimeoutMs: 2_000 }), 5), 1_000, 'never below 1 s')

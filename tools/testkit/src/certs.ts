@@ -31,6 +31,8 @@ export interface LeafOptions {
   altNames?: readonly string[]
   /** Common name of the subject (default the leaf's name). */
   commonName?: string
+  /** The whole subject in openssl's `-subj` form (`/C=US/O=zoo/CN=a+UID=b`, `+` for multi-valued RDNs); wins over commonName. */
+  subject?: string
   /** Validity in days (default 2). */
   days?: number
 }
@@ -81,7 +83,7 @@ export function makeTestPki(prefix = 'zoo-pki'): TestPki {
       const csrPath = `${base}.csr`
       const extPath = `${base}.ext`
       newKey(keyPath)
-      openssl(['req', '-new', '-key', keyPath, '-out', csrPath, '-subj', `/CN=${options.commonName ?? name}`])
+      openssl(['req', '-new', '-key', keyPath, '-out', csrPath, '-utf8', '-multivalue-rdn', '-subj', options.subject ?? `/CN=${options.commonName ?? name}`])
       const altNames = (options.altNames ?? DEFAULT_ALT_NAMES).join(',')
       const ext = ['basicConstraints=CA:FALSE', 'keyUsage=critical,digitalSignature,keyEncipherment', 'extendedKeyUsage=serverAuth,clientAuth']
       if (altNames !== '') ext.push(`subjectAltName=${altNames}`)

@@ -1,5 +1,6 @@
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
+import type { ConnectionOptions } from 'node:tls'
 import type { ApacheEnsemble, ApacheMember } from './apache.js'
 import { fourLetterWord, freePort, waitFor } from './ports.js'
 
@@ -13,6 +14,8 @@ export async function superviseEnsemble(
   start: (member: ApacheMember) => Promise<void>,
   removeData: () => void,
   what: string,
+  /** TLS options for the `srvr` probes of a TLS-only ensemble. */
+  probeTls?: ConnectionOptions,
 ): Promise<ApacheEnsemble> {
   const byId = (id: number) => {
     const member = members.find((m) => m.id === id)
@@ -21,7 +24,7 @@ export async function superviseEnsemble(
   }
   const mode = async (id: number) => {
     try {
-      return /Mode: (\w+)/.exec(await fourLetterWord(byId(id).clientPort, 'srvr', '127.0.0.1', 1_000))?.[1]
+      return /Mode: (\w+)/.exec(await fourLetterWord(byId(id).clientPort, 'srvr', '127.0.0.1', 1_000, probeTls))?.[1]
     } catch {
       return undefined
     }
@@ -64,6 +67,8 @@ export interface EnsembleLayout {
   memberConfig?: (id: number) => Record<string, string | number>
   fourLetterWords?: readonly string[]
   adminServer?: boolean
+  /** Serve clients over TLS only: each member's client port is its `secureClientPort` (no `clientPort`). */
+  tlsOnly?: boolean
 }
 
 /**
@@ -93,6 +98,10 @@ export async function layOutEnsemble(root: string, options: EnsembleLayout): Pro
       '4lw.commands.whitelist': whitelist(options.fourLetterWords),
       ...options.config,
       ...options.memberConfig?.(member.id),
+    }
+    if (options.tlsOnly === true) {
+      lines.secureClientPort = member.clientPort
+      delete lines.clientPort
     }
     const text = Object.entries(lines).map(([key, value]) => `${key}=${value}`)
     if (members.length > 1) for (const peer of members) text.push(`server.${peer.id}=127.0.0.1:${peer.quorumPort}:${peer.electionPort}`)

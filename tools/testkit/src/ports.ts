@@ -1,4 +1,5 @@
 import { createServer } from 'node:net'
+import type { ConnectionOptions } from 'node:tls'
 
 /** A TCP port on 127.0.0.1 that was free a moment ago (the OS picks it). */
 export async function freePort(): Promise<number> {
@@ -14,12 +15,13 @@ export async function freePort(): Promise<number> {
   })
 }
 
-/** Sends a four-letter word to host:port and returns the whole answer. */
-export async function fourLetterWord(port: number, word: string, host = '127.0.0.1', timeoutMs = 5_000): Promise<string> {
+/** Sends a four-letter word to host:port (over TLS when `tls` is given) and returns the whole answer. */
+export async function fourLetterWord(port: number, word: string, host = '127.0.0.1', timeoutMs = 5_000, tls?: ConnectionOptions): Promise<string> {
   const { connect } = await import('node:net')
+  const { connect: connectTls } = await import('node:tls')
   return await new Promise((resolve, reject) => {
     const chunks: Buffer[] = []
-    const socket = connect({ port, host }, () => socket.end(word))
+    const socket = tls === undefined ? connect({ port, host }, () => socket.end(word)) : connectTls({ ...tls, port, host }, () => socket.end(word))
     socket.setTimeout(timeoutMs, () => socket.destroy(new Error(`${word} to ${host}:${port} timed out`)))
     socket.on('data', (chunk) => chunks.push(chunk))
     socket.on('error', reject)

@@ -1,4 +1,5 @@
 import { join } from 'node:path'
+import type { ConnectionOptions } from 'node:tls'
 import { fileURLToPath } from 'node:url'
 import type { ApacheEnsemble, ApacheMember } from './apache.js'
 import { fourLetterWord, waitFor } from './ports.js'
@@ -26,6 +27,13 @@ export interface ZooClusterOptions {
   fourLetterWords?: readonly string[]
   /** each member's admin HTTP server on its own free port on 127.0.0.1 (default false) */
   adminServer?: boolean
+  /**
+   * A TLS-only cluster: every member's client port (`members[i].clientPort`) is its
+   * `secureClientPort` and there is no plain one. The `ssl.*` keys go in `config`/`memberConfig`;
+   * `probe` is what the startup and `mode()` probes connect with (a trusted CA, and a client
+   * certificate when `ssl.clientAuth` is need).
+   */
+  tls?: { probe: ConnectionOptions }
 }
 
 /**
@@ -37,13 +45,14 @@ export interface ZooClusterOptions {
 export async function startZooCluster(options: ZooClusterOptions = {}): Promise<ZooEnsemble> {
   whitelist(options.fourLetterWords)
   const root = tempDir('zoo-cluster')
-  const members = await layOutEnsemble(root.path, options)
+  const probe = options.tls?.probe
+  const members = await layOutEnsemble(root.path, { ...options, tlsOnly: probe !== undefined })
   const start = async (member: ZooMember) => {
     const args = ['--import', 'tsx', '--conditions=zoo-source', ZOO_CLI, 'server', '--config', configFile(member)]
     member.process = spawnTracked(process.execPath, args, { cwd: REPO_ROOT })
     // Up means its client port answers; a restarted member may stay outside a quorum (a
     // minority), so its mode is not waited for here.
-    await waitFor(async () => (await fourLetterWord(member.clientPort, 'srvr', '127.0.0.1', 1_000)).length > 0, 60_000, `zoo member ${member.id} to answer srvr`)
+    await waitFor(async () => (await fourLetterWord(member.clientPort, 'srvr', '127.0.0.1', 1_000, probe)).length > 0, 60_000, `zoo member ${member.id} to answer srvr`)
   }
-  return await superviseEnsemble(members, start, root.remove, 'zoo')
+  return await superviseEnsemble(members, start, root.remove, 'zoo', probe)
 }
