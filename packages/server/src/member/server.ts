@@ -201,8 +201,9 @@ export class ZooServer {
         maxPayloadBytes: 2 * this.config.maxFrameBytes + (64 << 10),
         unsafeTestFaults: { ackBeforeQuorum: this.config.unsafeTest?.ackBeforeQuorum === true },
       },
-      // Apache snapshots after snapCount/2 + random(snapCount/2) txns, so members differ.
-      snapshotEveryEntries: Math.floor(snapCount / 2 + Math.random() * (snapCount / 2)),
+      // Apache snapshots after snapCount/2 + random(snapCount/2) txns, rolled again after each
+      // snapshot, so members that started together do not all snapshot at once.
+      snapshotEveryEntries: () => Math.floor(snapCount / 2 + Math.random() * (snapCount / 2)),
       keepSnapshots: this.config.autopurge.snapRetainCount,
       maxFrameBytes: 4 * this.config.maxFrameBytes + (1 << 20),
       logger: (message, fields) => this.log('info', message, fields),
@@ -214,6 +215,10 @@ export class ZooServer {
       this.pipeline.closeAll('member stopped')
       if (this.options.onFatal !== undefined) this.options.onFatal(error)
       else void this.stop()
+    })
+    this.member.on('snapshot', (snapshot) => {
+      this.metrics.observe('snapshottime', snapshot.ms)
+      this.log('info', 'snapshot taken', { zxid: `0x${snapshot.zxid.toString(16)}`, bytes: snapshot.bytes, ms: snapshot.ms })
     })
     this.onStatus(this.member.status())
     await this.clientPort?.listen()

@@ -1,7 +1,7 @@
 // The replicated state consensus applies committed txns to: the data tree (with the session
 // table). Every member holds one; the member layer listens to each applied txn.
 import type { Entry, Snapshot, StateMachine } from '@zoo/consensus'
-import { DataTree, decodeTxn, readSnapshot, snapshotBytes } from '@zoo/znode'
+import { DataTree, decodeTxn, readSnapshot, snapshotStream } from '@zoo/znode'
 import type { ApplyResult, Txn } from '@zoo/znode'
 
 export interface StateListener {
@@ -31,7 +31,11 @@ export class ReplicatedTree implements StateMachine {
     this.listener?.restored()
   }
 
-  snapshot(): Uint8Array {
-    return snapshotBytes(this.tree)
+  /**
+   * The tree as of now, written a slice at a time while txns keep applying (znode's
+   * copy-on-write snapshotStream): a snapshot of a million nodes never holds the event loop.
+   */
+  snapshot(): Iterable<Uint8Array> {
+    return snapshotStream(this.tree)
   }
 }

@@ -76,6 +76,7 @@ export function buildStatus(src: StatusSources): ServerStatus {
         min_latency: latency.min,
         max_latency: latency.max,
         outstanding_requests: outstanding,
+        approximate_data_size: tree.approximateDataSize,
         znode_count: tree.nodeCount,
         global_sessions: tree.sessions.size,
         watch_count: watches.data.size + watches.child.size,
