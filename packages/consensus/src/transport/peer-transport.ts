@@ -5,7 +5,7 @@ import { TransportError } from './errors.js'
 import { encodeFrame, FrameDecoder } from './frame.js'
 import { decodeHello, encodeHello, HELLO_BYTES } from './handshake.js'
 import { SendQueue } from './send-queue.js'
-import { certificateHostError, ContextCache, describeFailedHandshake, describeUntrusted, TLS_HANDSHAKE_RECORD, type PeerTlsOptions } from './tls.js'
+import { certificateHostError, ContextCache, describeFailedHandshake, describeUntrusted, TLS_HANDSHAKE_RECORD, WarningLimiter, type PeerTlsOptions } from './tls.js'
 
 export interface PeerAddress {
   host: string
@@ -77,6 +77,9 @@ interface Link {
   readonly stats: Omit<PeerLinkStats, 'connected' | 'queuedFrames' | 'queuedBytes'>
 }
 
+// A refused member redials every few seconds; its refusal is reported at most this often.
+const REFUSAL_WARNING_INTERVAL_MS = 60_000
+
 type DialProgress = 'connecting' | 'tls-handshake' | 'connected'
 
 export const DEFAULT_MAX_FRAME_BYTES = 64 * 1024 * 1024
@@ -110,6 +113,7 @@ export class PeerTransport extends EventEmitter<PeerTransportEvents> {
   private heartbeat: NodeJS.Timeout | undefined
   private readonly random: () => number
   private readonly tls: { options: PeerTlsOptions; server: TlsServer; contexts: ContextCache; applied: SecureContextOptions } | undefined
+  private readonly refusals = new WarningLimiter(REFUSAL_WARNING_INTERVAL_MS)
   private closed = false
 
   constructor(private readonly options: PeerTransportOptions) {
@@ -138,16 +142,17 @@ export class PeerTransport extends EventEmitter<PeerTransportEvents> {
   }
 
   private createTls(options: PeerTlsOptions) {
+    if (options.dialPlain === true && options.acceptPlain !== true) throw new RangeError('tls.dialPlain needs tls.acceptPlain: members dialing plain TCP must be accepted')
     const applied = options.material()
     // Never listening itself: accepted sockets are handed to it, so one port can also take
     // plain connections (acceptPlain). It asks for the dialer's certificate and verifies it;
     // the refusal is ours (not rejectUnauthorized) so it can be reported with the dialer's address.
     const server = createTlsServer({ ...applied, requestCert: true, rejectUnauthorized: false, handshakeTimeout: this.handshakeTimeoutMs }, (socket) => {
       if (socket.authorized) return this.attach(socket, undefined)
-      this.emit('warning', describeUntrusted(socket))
+      this.warnRefused(describeUntrusted(socket))
       socket.destroy()
     })
-    server.on('tlsClientError', (error) => this.emit('warning', describeFailedHandshake(error)))
+    server.on('tlsClientError', (error) => this.warnRefused(describeFailedHandshake(error)))
     return { options, server, contexts: new ContextCache(options.material), applied }
   }
 
@@ -226,7 +231,7 @@ export class PeerTransport extends EventEmitter<PeerTransportEvents> {
     if (this.closed || link.dialing !== undefined || link.socket !== undefined) return
     const { host, port } = link.address
     let socket: Socket
-    if (this.tls === undefined) {
+    if (this.tls === undefined || this.tls.options.dialPlain === true) {
       socket = connect({ host, port })
       socket.once('connect', () => socket.write(encodeFrame(encodeHello(this.id), HELLO_BYTES)))
     } else {
@@ -268,6 +273,11 @@ export class PeerTransport extends EventEmitter<PeerTransportEvents> {
     socket.once('data', () => clearTimeout(deadline))
     socket.once('close', () => clearTimeout(deadline))
     socket.on('error', () => undefined)
+  }
+
+  /** A refused TLS connection, reported once a minute per reason (the refused member keeps redialing). */
+  private warnRefused(message: string): void {
+    if (this.refusals.allow(message, Date.now())) this.emit('warning', message)
   }
 
   private acceptTls(socket: Socket): void {

@@ -31,6 +31,11 @@ export interface PeerTlsOptions {
    * any certificate can connect. Dials always use TLS. Default false.
    */
   acceptPlain?: boolean
+  /**
+   * Dial other members over plain TCP while still accepting TLS (with acceptPlain): the first
+   * step of that move, so no member dials TLS before every member accepts it. Default false.
+   */
+  dialPlain?: boolean
 }
 
 // Every TLS connection starts with a handshake record (content type 22); a member hello starts
@@ -62,7 +67,7 @@ export function certificateHostError(host: string, certificate: PeerCertificate)
 
 /** Why a dialer's certificate was refused, in words an operator can act on. */
 export function describeUntrusted(socket: TLSSocket): string {
-  const from = `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? '?'}`
+  const from = socket.remoteAddress ?? 'an unknown address'
   const certificate = socket.getPeerCertificate()
   const subject = certificate?.subject === undefined ? 'no certificate' : `certificate ${Object.entries(certificate.subject).map(([k, v]) => `${k}=${String(v)}`).join(', ')}`
   return `refused a member connection from ${from}: its ${subject} is not trusted (${String(socket.authorizationError ?? 'unverified')})`
@@ -70,7 +75,29 @@ export function describeUntrusted(socket: TLSSocket): string {
 
 /** A TLS handshake that failed before any certificate was judged (OpenSSL's reason, one line). */
 export function describeFailedHandshake(error: Error & { reason?: string; code?: string }): string {
+  if (error.code === 'ECONNRESET') return "a dialing member hung up during the TLS handshake: does it trust this member's certificate?"
   const reason = error.reason ?? error.message.split('\n')[0]
   const hint = error.code === 'ERR_SSL_WRONG_VERSION_NUMBER' || error.code === 'ERR_SSL_HTTP_REQUEST' ? ': not TLS; does the dialing member use TLS between members (sslQuorum)?' : ''
   return `refused a member connection: TLS handshake failed (${reason})${hint}`
+}
+
+/**
+ * Lets one warning text through once per interval: a refused member redials every few
+ * seconds, and its every attempt would otherwise be logged.
+ */
+export class WarningLimiter {
+  private readonly lastMs = new Map<string, number>()
+
+  constructor(
+    private readonly intervalMs: number,
+    private readonly maxKeys = 256,
+  ) {}
+
+  allow(message: string, nowMs: number): boolean {
+    const last = this.lastMs.get(message)
+    if (last !== undefined && nowMs - last < this.intervalMs) return false
+    if (this.lastMs.size >= this.maxKeys) this.lastMs.clear()
+    this.lastMs.set(message, nowMs)
+    return true
+  }
 }

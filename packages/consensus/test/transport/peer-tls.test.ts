@@ -3,7 +3,7 @@ import { connect } from 'node:net'
 import { once } from 'node:events'
 import type { SecureContextOptions } from 'node:tls'
 import { makeTestPki, waitFor, type TestCa, type TestCert } from '@zoo/testkit'
-import { encodeFrame, type PeerTransport, type PeerTlsOptions } from '../../src/transport/index.js'
+import { encodeFrame, PeerTransport, type PeerTlsOptions } from '../../src/transport/index.js'
 import { encodeHello, HELLO_BYTES } from '../../src/transport/handshake.js'
 import { addresses, connected, HOST, startMember } from './members.js'
 
@@ -42,9 +42,10 @@ t.test('an accepting member refuses a dialer whose certificate it does not trust
   two.transport.send(1, Buffer.from('let me in'))
   await waitFor(async () => one.warnings.length > 0 && two.warnings.length > 0, 10_000, 'both ends to report the refusal')
   await sleep(300) // more redials
-  t.match(one.warnings[0], /refused a member connection from 127\.0\.0\.1:\d+: its certificate CN=evil-2 is not trusted \(\w+\)/)
+  t.match(one.warnings[0], /refused a member connection from 127\.0\.0\.1: its certificate CN=evil-2 is not trusted \(\w+\)/)
   t.match(two.warnings[0], /dialing member 1 .*closed before its hello.*trust this member's certificate/)
   t.equal(new Set(two.warnings).size, two.warnings.length, 'a refusal repeated on every redial is reported once')
+  t.equal(new Set(one.warnings).size, one.warnings.length, 'on both ends')
   t.notOk(one.transport.isConnected(2))
   t.notOk(two.transport.isConnected(1))
   t.same(one.inbox, [])
@@ -58,6 +59,8 @@ t.test('a dialing member refuses an acceptor whose certificate it does not trust
   one.transport.send(2, Buffer.from('secret'))
   await waitFor(async () => two.warnings.length > 0, 10_000, 'the dialer to report the refusal')
   t.match(two.warnings[0], /dialing member 1 .*TLS handshake failed: .*(certificate|verify)/i)
+  await waitFor(async () => one.warnings.length > 0, 10_000, 'the refused acceptor to notice')
+  t.match(one.warnings[0], /a dialing member hung up during the TLS handshake: does it trust this member's certificate\?/)
   t.notOk(one.transport.isConnected(2))
   t.same(two.inbox, [])
 })
@@ -121,6 +124,21 @@ t.test('acceptPlain takes plain and TLS members on one port; dials stay TLS', as
   liar.write(encodeFrame(encodeHello(9), HELLO_BYTES))
   await once(liar, 'close')
   t.match(one.warnings.join('\n'), /member 9 is not in this ensemble/)
+})
+
+t.test('dialPlain then acceptPlain: the two steps of moving a running ensemble to TLS', async (t) => {
+  const step1 = (name: string) => ({ tls: tlsWith(material(cert(name)), { acceptPlain: true, dialPlain: true }) })
+  const step2 = (name: string) => ({ tls: tlsWith(material(cert(name)), { acceptPlain: true }) })
+  // Step 1 (accept both, dial plain) next to members not yet restarted (plain).
+  const peers = await addresses([1, 2, 3])
+  const a = await Promise.all([startMember(t, 1, peers, step1('a1')), startMember(t, 2, peers), startMember(t, 3, peers, step1('a3'))])
+  await Promise.all([connectedSoon(a[0].transport, 2), connectedSoon(a[0].transport, 3), connectedSoon(a[1].transport, 3)])
+  // Step 2 (dial TLS) once every member accepts TLS.
+  const peers2 = await addresses([1, 2, 3])
+  const b = await Promise.all([startMember(t, 1, peers2, step1('b1')), startMember(t, 2, peers2, step1('b2')), startMember(t, 3, peers2, step2('b3'))])
+  await Promise.all([connectedSoon(b[0].transport, 2), connectedSoon(b[0].transport, 3), connectedSoon(b[1].transport, 3)])
+  t.same([...a, ...b].flatMap((m) => m.warnings), [])
+  t.throws(() => new PeerTransport({ id: 1, peers, listen: peers.get(1)!, tls: tlsWith(material(cert('odd')), { dialPlain: true }) }), RangeError)
 })
 
 t.test('new material applies to the next connections: a member trusted after rotation links up', async (t) => {
