@@ -5,7 +5,7 @@
 import { EventEmitter } from 'node:events'
 import { join } from 'node:path'
 import type { PeerConfigInput } from './core/config.js'
-import type { Entry, PeerStatus, PersistOps, Ready, Received, Refusal, Snapshot } from './core/types.js'
+import type { Entry, LearnerCounts, PeerStatus, PersistOps, Ready, Received, Refusal, Snapshot } from './core/types.js'
 import { decodeMessage, encodeMessage } from './core/messages.js'
 import { Peer } from './core/peer.js'
 import { epochOf, formatZxid } from './core/zxid.js'
@@ -199,6 +199,11 @@ export class Member extends EventEmitter<MemberEvents> {
 
   status(): PeerStatus {
     return this.peer.status()
+  }
+
+  /** Leader only: its learners as Apache's leader counts them for mntr; undefined otherwise. */
+  learnerCounts(): LearnerCounts | undefined {
+    return this.peer.learnerCounts()
   }
 
   linkStats(peer: number): PeerLinkStats {

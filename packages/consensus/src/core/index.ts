@@ -15,6 +15,7 @@ export type {
   Outbound,
   PeerStatus,
   BarrierOutcome,
+  LearnerCounts,
   Received,
   Ready,
   Refusal,

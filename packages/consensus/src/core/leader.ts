@@ -5,7 +5,7 @@
 // corresponding write durable (advance).
 import type { PeerContext } from './context.js'
 import type { LinkBody, LinkMessage } from './messages.js'
-import type { Entry, Result } from './types.js'
+import type { Entry, LearnerCounts, Result } from './types.js'
 import { invariant } from './errors.js'
 import { entriesBytes } from './messages.js'
 import { isQuorum, quorumZxid } from './quorum.js'
@@ -386,6 +386,13 @@ export class Leader {
 
   private sendMerged(l: LearnerLink, body: Extract<LinkBody, { type: 'proposal' | 'inform' | 'commit' }>): void {
     if (!this.ctx.outbox.tryMerge(l.sid, l.link, body, this.ctx.config)) this.sendTo(l, body)
+  }
+
+  learnerCounts(): LearnerCounts {
+    const links = [...this.learners.values()]
+    const forwarded = (observer: boolean) => links.filter((l) => l.observer === observer && FORWARDING.has(l.phase)).length
+    const waitedOn = new Set(this.barriers.filter((b) => b.sid !== this.ctx.config.id).map((b) => b.zxid))
+    return { learners: links.length, syncedFollowers: forwarded(false), syncedObservers: forwarded(true), pendingSyncs: waitedOn.size }
   }
 
   /** Learners and their phases, for status pages and tests. */

@@ -6,7 +6,7 @@ import type { Durable } from './state.js'
 import type { Elected, Vote } from './election.js'
 import type { Message, Notification } from './messages.js'
 import type { Batch } from './outbox.js'
-import type { Entry, PeerEnv, PeerStatus, PersistedState, Ready, Result, Role, Snapshot } from './types.js'
+import type { Entry, LearnerCounts, PeerEnv, PeerStatus, PersistedState, Ready, Result, Role, Snapshot } from './types.js'
 import { resolvePeerConfig } from './config.js'
 import { Election } from './election.js'
 import { invariant } from './errors.js'
@@ -199,6 +199,11 @@ export class Peer {
       lastLoggedZxid: this.s.history.lastZxid,
       committedZxid: this.s.committedZxid,
     }
+  }
+
+  /** Leader only: its learners as Apache's leader counts them (mntr); undefined otherwise. */
+  learnerCounts(): LearnerCounts | undefined {
+    return this.role.kind === 'leading' ? this.role.leader.learnerCounts() : undefined
   }
 
   // ---- election ----

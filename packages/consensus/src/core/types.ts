@@ -64,6 +64,22 @@ export interface PeerStatus {
   readonly committedZxid: bigint
 }
 
+/**
+ * A leader's learners, counted as Apache's leader counts them for `mntr` (its LearnerHandler
+ * sets). Learners are counted from their FOLLOWERINFO/OBSERVERINFO (Apache: from the connection,
+ * which the core does not see) until their link is dropped.
+ */
+export interface LearnerCounts {
+  /** every learner link, whatever its phase (Apache: `learners`) */
+  readonly learners: number
+  /** voters the leader forwards proposals to, from the start of their sync (Apache: `forwardingFollowers`) */
+  readonly syncedFollowers: number
+  /** observers it forwards INFORMs to, from the start of their sync (Apache: `observingLearners`) */
+  readonly syncedObservers: number
+  /** distinct zxids that learners' sync barriers wait on to commit (Apache: `pendingSyncs`, keyed by zxid) */
+  readonly pendingSyncs: number
+}
+
 export type BarrierOutcome =
   | { readonly id: number; readonly ok: true; readonly zxid: bigint }
   | { readonly id: number; readonly ok: false; readonly reason: 'lost-leader' | 'busy' }

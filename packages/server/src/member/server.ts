@@ -412,9 +412,7 @@ export class ZooServer {
       metrics: this.metrics,
       snapshotsTaken: this.member?.stats.snapshotsTaken ?? 0,
       leadingSinceMs: this.leadingSinceMs,
-      linkUp: (id) => this.member?.linkStats(id).connected === true,
-      consensusId: this.consensusId,
-      topology: this.topology(),
+      learners: this.member?.learnerCounts(),
     })
   }
 }

@@ -1,7 +1,7 @@
 // The ServerStatus snapshot (what 4lw, admin commands and /metrics read), built from a member's parts.
 import { readdirSync, statSync } from 'node:fs'
 import { join } from 'node:path'
-import type { PeerStatus } from '@zoo/consensus'
+import type { LearnerCounts, PeerStatus } from '@zoo/consensus'
 import type { DataTree, WatchRegistry } from '@zoo/znode'
 import type { ServerConfig } from '../config/index.js'
 import { confEntries } from '../conf.js'
@@ -28,9 +28,8 @@ export interface StatusSources {
   metrics: ServerMetrics
   snapshotsTaken: number
   leadingSinceMs: number
-  linkUp: (id: number) => boolean
-  consensusId: number
-  topology: { voters: number[]; observers: number[] }
+  /** The consensus leader's learner counts; undefined unless leading. */
+  learners: LearnerCounts | undefined
 }
 
 export function buildStatus(src: StatusSources): ServerStatus {
@@ -76,8 +75,8 @@ export function buildStatus(src: StatusSources): ServerStatus {
         min_latency: latency.min,
         max_latency: latency.max,
         outstanding_requests: outstanding,
-        approximate_data_size: tree.approximateDataSize,
         znode_count: tree.nodeCount,
+        approximate_data_size: tree.approximateDataSize,
         global_sessions: tree.sessions.size,
         watch_count: watches.data.size + watches.child.size,
         open_file_descriptor_count: openFileDescriptors(),
@@ -102,14 +101,23 @@ export function buildStatus(src: StatusSources): ServerStatus {
   }
 }
 
-/** Leader: members whose link is up (consensus does not expose their sync phase). */
+/**
+ * Leader: its learners as Apache's leader counts them: every learner link (learners), voters and
+ * observers it forwards to from the start of their sync (synced_*), learner syncs waiting on a
+ * commit (pending_syncs).
+ */
 function learnerCounts(src: StatusSources): Record<string, number> {
-  if (src.mode !== 'leader') return {}
-  const up = (ids: number[]) => ids.filter((id) => id !== src.consensusId && src.linkUp(id)).length
-  const { voters, observers } = src.topology
-  const followers = up(voters)
-  const observing = up(observers)
-  return { learners: followers + observing, synced_followers: followers, synced_observers: observing }
+  const counts = src.learners
+  if (src.mode !== 'leader' || counts === undefined) return {}
+  return {
+    learners: counts.learners,
+    synced_followers: counts.syncedFollowers,
+    // Apache's non-voting followers are participants outside the voting view (after a reconfig);
+    // without reconfig every following participant votes.
+    synced_non_voting_followers: 0,
+    synced_observers: counts.syncedObservers,
+    pending_syncs: counts.pendingSyncs,
+  }
 }
 
 function wallClockDeadline(monotonicMs: number | undefined): number | undefined {
