@@ -34,8 +34,8 @@ export interface ServerConfig {
   secureClientPortAddress: string
   /** The `ssl.*` keys: what the secure client port serves with (set when secureClientPort is). */
   clientTls: TlsSettings | undefined
-  /** The `ssl.quorum.*` keys, for member-to-member links; undefined when none is set. */
-  quorumTls: TlsSettings | undefined
+  /** TLS between members (sslQuorum, or portUnification): the `ssl.quorum.*` keys; undefined: plain TCP. */
+  quorumTls: QuorumTls | undefined
   /** Connections per client address; 0 = unlimited. */
   maxClientCnxns: number
   minSessionTimeoutMs: number
@@ -61,6 +61,14 @@ export interface ServerConfig {
    * that its checker catches a broken build. Absent unless such a key is set.
    */
   unsafeTest?: UnsafeTestSwitches
+}
+
+export interface QuorumTls {
+  settings: TlsSettings
+  /** sslQuorum: dial other members over TLS (else plain, the first step of a rolling move). */
+  dialTls: boolean
+  /** portUnification: the quorum port takes plain connections too, told apart by their first byte. */
+  acceptPlain: boolean
 }
 
 export interface UnsafeTestSwitches {
@@ -117,6 +125,8 @@ const knownKeys = {
   maxOutstandingPerConnection: int(1),
   peerType: z.enum(['participant', 'observer']),
   myid: int(1, 255),
+  sslQuorum: bool,
+  portUnification: bool,
   // TEST-ONLY: loses acknowledged writes on failover (see UnsafeTestSwitches).
   'zoo.test.ackBeforeQuorum': bool,
 }
@@ -136,6 +146,7 @@ const ignoredKeys: Record<string, string> = {
   'metricsProvider.httpPort': 'metrics are always served by the admin port (/metrics)',
   preAllocSize: 'the txn log sizes its own segments',
   forceSync: 'the txn log always fsyncs',
+  sslQuorumReloadCertFiles: 'member certificates are always reloaded when their files change',
 }
 
 const serverKey = /^server\.(\d+)$/
@@ -206,7 +217,7 @@ export function resolveConfig(raw: RawConfig): ResolvedConfig {
       warnings.push(`${raw.file}: unknown key ${key} (ignored)`)
     }
   }
-  const tls = resolveTls(raw, known.secureClientPort !== undefined, warnings)
+  const tls = resolveTls(raw, known.secureClientPort !== undefined, { sslQuorum: known.sslQuorum ?? false, portUnification: known.portUnification ?? false }, warnings)
   for (const i of tls.issues) issue(i.key, i.reason)
   if (issues.length > 0) throw new ConfigError(raw.file, issues)
   const config = assemble(known, servers.sort((a, b) => a.id - b.id), raw, issue)
@@ -215,12 +226,31 @@ export function resolveConfig(raw: RawConfig): ResolvedConfig {
 }
 
 /** The `ssl.` keys (needed when secureClientPort is set) and the `ssl.quorum.` keys. */
-function resolveTls(raw: RawConfig, secureClientPort: boolean, warnings: string[]) {
+function resolveTls(raw: RawConfig, secureClientPort: boolean, links: { sslQuorum: boolean; portUnification: boolean }, warnings: string[]) {
   const client = parseTlsSettings(raw.values, 'ssl.', raw.file, secureClientPort)
-  const quorum = parseTlsSettings(raw.values, 'ssl.quorum.', raw.file, false)
+  const quorumTls = links.sslQuorum || links.portUnification
+  const quorum = parseTlsSettings(raw.values, 'ssl.quorum.', raw.file, quorumTls)
   warnings.push(...client.warnings, ...quorum.warnings)
   if (!secureClientPort && client.settings !== undefined) warnings.push(`${raw.file}: ssl.* keys are set but secureClientPort is not: the client port stays plain`)
-  return { client: secureClientPort ? client.settings : undefined, quorum: quorum.settings, issues: [...client.issues, ...quorum.issues] }
+  if (!quorumTls && quorum.settings !== undefined) warnings.push(`${raw.file}: ssl.quorum.* keys are set but sslQuorum is not: links between members stay plain`)
+  if (links.portUnification) warnings.push(`${raw.file}: portUnification=true: the quorum port also takes plain connections, which carry no certificate; turn it off once every member has sslQuorum=true`)
+  const issues = [...client.issues, ...quorum.issues]
+  if (quorumTls && quorum.settings !== undefined) issues.push(...quorumTlsIssues(quorum.settings))
+  const quorumSettings = quorumTls && issues.length === 0 ? quorum.settings : undefined
+  const quorumLinks = quorumSettings === undefined ? undefined : { settings: quorumSettings, dialTls: links.sslQuorum, acceptPlain: links.portUnification }
+  return { client: secureClientPort ? client.settings : undefined, quorum: quorumLinks, issues }
+}
+
+/** Members authenticate each other: each needs its own certificate and the CAs that sign the others'. */
+function quorumTlsIssues(settings: TlsSettings): { key: string; reason: string }[] {
+  const issues = []
+  if (settings.trustStore === undefined) {
+    issues.push({ key: 'ssl.quorum.trustStore.location', reason: "is not set (sslQuorum needs the CAs that sign the members' certificates; public roots are never trusted for members)" })
+  }
+  if (settings.clientAuth !== 'need') {
+    issues.push({ key: 'ssl.quorum.clientAuth', reason: `is ${settings.clientAuth}, but members always require each other's certificate (need)` })
+  }
+  return issues
 }
 
 function assemble(

@@ -3,7 +3,7 @@
 // session queue/tracker); this file is lifecycle and plumbing.
 import { mkdirSync } from 'node:fs'
 import { Member } from '@zoo/consensus'
-import type { PeerStatus, Received } from '@zoo/consensus'
+import type { PeerStatus, PeerTlsOptions, Received } from '@zoo/consensus'
 import { decodeRequest, OpCode } from '@zoo/protocol'
 import { isWriteRequest, WatchRegistry } from '@zoo/znode'
 import { AdminServer } from '../admin/http.js'
@@ -17,7 +17,8 @@ import { ClientPort } from '../net/client-port.js'
 import type { ClientPortOptions } from '../net/client-port.js'
 import { OutstandingBudget } from '../net/connection.js'
 import type { ServerMode, ServerStatus } from '../status.js'
-import { loadTlsMaterial } from '../tls/material.js'
+import { loadTlsMaterial, secureContextOptions } from '../tls/material.js'
+import { TlsReloader } from '../tls/reloader.js'
 import { ChannelType, decodeChannel, encodeChannel } from './channel.js'
 import type { ChannelMessage } from './channel.js'
 import { LeaderIntake } from './leader.js'
@@ -53,6 +54,8 @@ export class ZooServer {
   private readonly secureClientPort: ClientPort | undefined
   private readonly admin: AdminServer | undefined
   private member: Member | undefined
+  /** Rereads the ssl.quorum.* stores when they change (TLS between members only). */
+  private quorumTlsReloader: TlsReloader | undefined
   private peer: PeerStatus | undefined
   private timer: NodeJS.Timeout | undefined
   private lastReapMs = 0
@@ -174,6 +177,7 @@ export class ZooServer {
     await this.secureClientPort?.close()
     await this.admin?.close()
     this.leader.stop()
+    this.quorumTlsReloader?.stop()
     await this.member?.close()
   }
 
@@ -185,6 +189,7 @@ export class ZooServer {
     const { voters, observers, addresses } = this.topology()
     const snapCount = this.config.snapCount
     const timing = consensusTiming(this.config.tickTimeMs)
+    const tls = this.quorumTls()
     this.member = await Member.start({
       id: this.consensusId,
       voters,
@@ -206,6 +211,7 @@ export class ZooServer {
       snapshotEveryEntries: () => Math.floor(snapCount / 2 + Math.random() * (snapCount / 2)),
       keepSnapshots: this.config.autopurge.snapRetainCount,
       maxFrameBytes: 4 * this.config.maxFrameBytes + (1 << 20),
+      tls,
       logger: (message, fields) => this.log('info', message, fields),
     })
     this.member.on('status', (status) => this.onStatus(status))
@@ -227,6 +233,33 @@ export class ZooServer {
     this.lastTickMs = performance.now()
     this.timer = setInterval(() => this.tick(), this.tickIntervalMs)
     this.log('info', 'serving', { clientPort: this.clientPort?.port, secureClientPort: this.secureClientPort?.port, adminPort: this.admin?.port, voters, observers })
+  }
+
+  /**
+   * TLS between members from the ssl.quorum.* stores (read now: a bad store stops start-up with
+   * a ConfigError naming its key). New connections use reloaded files; links already up stay.
+   */
+  private quorumTls(): PeerTlsOptions | undefined {
+    const quorumTls = this.config.quorumTls
+    if (quorumTls === undefined || this.config.servers.length === 0) return undefined
+    const { settings } = quorumTls
+    const material = loadTlsMaterial(settings)
+    let current = secureContextOptions(settings, material)
+    const log = (level: 'info' | 'warn', message: string, fields?: Record<string, unknown>) => this.log(level, message, fields)
+    this.quorumTlsReloader = new TlsReloader(settings, material, {
+      pollIntervalMs: this.options.tlsReloadPollIntervalMs,
+      apply: (material) => (current = secureContextOptions(settings, material)),
+      log,
+    })
+    this.quorumTlsReloader.start()
+    this.log('info', 'links between members use TLS', { dialTls: quorumTls.dialTls, acceptPlain: quorumTls.acceptPlain, hostnameVerification: settings.hostnameVerification })
+    return {
+      material: () => current,
+      hostnameVerification: settings.hostnameVerification,
+      clientHostnameVerification: settings.clientHostnameVerification,
+      acceptPlain: quorumTls.acceptPlain,
+      dialPlain: !quorumTls.dialTls,
+    }
   }
 
   private topology() {
