@@ -69,9 +69,10 @@ function loadPemKeyStore(store: TlsStore): Pick<TlsMaterial, 'key' | 'cert' | 'c
   const certs = blocks.filter((b) => b.label === 'CERTIFICATE')
   if (keys.length !== 1) throw new StoreError(store.key, `${store.location} must hold exactly one private key (found ${keys.length})`)
   if (certs.length === 0) throw new StoreError(store.key, `${store.location} holds no CERTIFICATE (a PEM key store is the key and its certificate chain in one file)`)
+  const passphrase = passwordOf(store) ?? ''
   let privateKey
   try {
-    privateKey = createPrivateKey({ key: (keys[0] as { pem: string }).pem, format: 'pem', passphrase: passwordOf(store) ?? '' })
+    privateKey = createPrivateKey({ key: (keys[0] as { pem: string }).pem, format: 'pem', passphrase })
   } catch (e) {
     throw new StoreError(store.key, `the private key in ${store.location} cannot be read (wrong or missing ${store.key.replace(/location$/, 'password')}?): ${(e as Error).message}`)
   }
