@@ -199,9 +199,18 @@ function permString(perms: number): string {
   return [['c', 4], ['d', 8], ['r', 1], ['w', 2], ['a', 16]].filter(([, bit]) => (perms & (bit as number)) !== 0).map(([c]) => c).join('')
 }
 
+export interface ShellOptions {
+  /** asked of the server; also how long to wait for a first session (default 30 s) */
+  sessionTimeoutMs?: number
+}
+
 /** The shell: one command from `words`, else a prompt on stdin. Returns the exit code. */
-export async function runShell(connectString: string, words: string[], io: ShellIo = defaultIo): Promise<number> {
-  const zk = await createClient(connectString, { sessionTimeoutMs: 30_000 })
+export async function runShell(connectString: string, words: string[], io: ShellIo = defaultIo, options: ShellOptions = {}): Promise<number> {
+  const sessionTimeoutMs = options.sessionTimeoutMs ?? 30_000
+  const zk = await createClient(connectString, { sessionTimeoutMs }).catch((e: unknown) => {
+    const why = isKeeperError(e) ? e.codeName : (e as Error).message
+    throw new Error(`no session with ${connectString} within ${sessionTimeoutMs} ms (${why})`, { cause: e })
+  })
   try {
     if (words.length > 0) {
       let failed = false

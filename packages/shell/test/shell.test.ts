@@ -3,7 +3,7 @@
 import t from 'tap'
 import { execFile } from 'node:child_process'
 import { createClient } from '@zoo/client'
-import { startApacheZooKeeper, startZooCluster } from '@zoo/testkit'
+import { freePort, startApacheZooKeeper, startZooCluster } from '@zoo/testkit'
 import { formatStat, javaDate, runShell, splitWords } from '../src/index.js'
 import type { ShellIo } from '../src/index.js'
 
@@ -19,6 +19,13 @@ t.test('splitWords: quotes keep spaces, backslashes escape inside double quotes'
 t.test('javaDate prints java.util.Date#toString in UTC (two-digit day)', async (t) => {
   t.equal(javaDate(Date.UTC(2026, 10, 27, 13, 56, 29)), 'Fri Nov 27 13:56:29 UTC 2026')
   t.equal(javaDate(Date.UTC(2026, 0, 5, 1, 2, 3)), 'Mon Jan 05 01:02:03 UTC 2026')
+})
+
+t.test('no server: a clear error naming the connect string, after the session timeout', async (t) => {
+  const closed = `127.0.0.1:${await freePort()}`
+  await t.rejects(runShell(closed, ['ls', '/'], { out: () => undefined, err: () => undefined }, { sessionTimeoutMs: 1_000 }), {
+    message: `no session with ${closed} within 1000 ms (CONNECTIONLOSS)`,
+  })
 })
 
 /** Runs one shell command in this process, collecting what it prints. */
