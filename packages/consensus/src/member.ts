@@ -56,6 +56,8 @@ export interface MemberOptions {
   maxQueueBytes?: number
   /** TLS with mutual authentication between members (see PeerTlsOptions); plain TCP when absent. */
   tls?: PeerTlsOptions
+  /** A new link that has not finished its TLS handshake and hello by then is closed (default 5 s). */
+  handshakeTimeoutMs?: number
   logger?: StorageLogger
   /** Randomness for the core (link ids) and reconnect jitter. */
   random?: () => number
@@ -158,6 +160,7 @@ export class Member extends EventEmitter<MemberEvents> {
         maxFrameBytes: options.maxFrameBytes,
         maxQueueBytes: options.maxQueueBytes,
         tls: options.tls,
+        handshakeTimeoutMs: options.handshakeTimeoutMs,
         random,
       })
       const member = new Member(options.id, peer, log, epochs, snapshots, transport, options, snapshot?.zxid ?? 0n)

@@ -5,11 +5,12 @@
 // Both ensembles are laid out by @zoo/testkit from one zoo.cfg template (one OS process per
 // member, `zoo server --config` as `zoo cluster up` runs it), so their settings cannot drift apart.
 // Run: npm run bench -w @zoo/bench [-- --sessions 32 --depth 16 --seconds 8 --members 3 --target both]
+// `--target zoo,zoo-quorum-tls` compares plain links between members with sslQuorum (TLS).
 import { readFileSync } from 'node:fs'
 import { parseArgs } from 'node:util'
 import { createClient } from '@zoo/client'
 import type { ZooKeeperClient } from '@zoo/client'
-import { startApacheZooKeeper, startZooCluster } from '@zoo/testkit'
+import { makeTestPki, startApacheZooKeeper, startZooCluster } from '@zoo/testkit'
 import type { ApacheEnsemble } from '@zoo/testkit'
 
 const { values: args } = parseArgs({
@@ -33,8 +34,9 @@ const SESSION_TIMEOUT_MS = 10_000
 const SNAP_COUNT = 100_000
 /** zoo.cfg lines both servers get (the testkit adds tickTime, initLimit 10, syncLimit 5, ports). */
 const SHARED_CONFIG = { maxSessionTimeout: SESSION_TIMEOUT_MS * 2, snapCount: SNAP_COUNT }
-const TARGETS = args.target === 'both' ? ['apache', 'zoo'] : [args.target as string]
-for (const t of TARGETS) if (t !== 'zoo' && t !== 'apache') throw new Error(`--target ${t}: expected zoo, apache or both`)
+const TARGET_NAMES = ['apache', 'zoo', 'zoo-quorum-tls']
+const TARGETS = args.target === 'both' ? ['apache', 'zoo'] : (args.target as string).split(',')
+for (const t of TARGETS) if (!TARGET_NAMES.includes(t)) throw new Error(`--target ${t}: expected both, or a comma-separated list of ${TARGET_NAMES.join(', ')}`)
 if (!Number.isInteger(MEMBERS) || MEMBERS < 3) throw new Error(`--members ${args.members}: the failover phase needs at least 3 members`)
 
 interface Target {
@@ -141,13 +143,30 @@ async function measure(target: Target) {
   return { writes, reads, failover, negotiatedTimeoutMs, memoryMiB: memory.reduce((a, b) => a + b, 0) / memory.length }
 }
 
+const ZOO_SETTINGS = { fsync: 'always (txn log fsync per batch, before the ack)', 'snapshot interval': `snapCount ${SNAP_COUNT} (+ jitter)` }
+
 async function zooTarget(): Promise<Target> {
   const ensemble = await startZooCluster({ members: MEMBERS, tickTimeMs: TICK_MS, config: SHARED_CONFIG })
   return {
     name: 'zoo',
     ensemble,
-    settings: { fsync: 'always (txn log fsync per batch, before the ack)', 'snapshot interval': `snapCount ${SNAP_COUNT} (+ jitter)` },
+    settings: { ...ZOO_SETTINGS, 'member links': 'plain TCP' },
   }
+}
+
+/** The same zoo cluster with TLS between members (sslQuorum=true, one certificate per member). */
+async function zooQuorumTlsTarget(): Promise<Target> {
+  const pki = makeTestPki('zoo-bench-pki')
+  const ca = pki.ca('bench')
+  const leaves = Array.from({ length: MEMBERS }, (_, i) => pki.leaf(`member-${i + 1}`, ca))
+  const config = { ...SHARED_CONFIG, sslQuorum: 'true', 'ssl.quorum.trustStore.location': ca.certPath, 'ssl.quorum.trustStore.type': 'PEM', 'ssl.quorum.keyStore.type': 'PEM' }
+  const ensemble = await startZooCluster({ members: MEMBERS, tickTimeMs: TICK_MS, config, memberConfig: (id) => ({ 'ssl.quorum.keyStore.location': leaves[id - 1]!.keyStorePath }) })
+  const stop = ensemble.stop
+  ensemble.stop = async () => {
+    await stop()
+    pki.remove()
+  }
+  return { name: 'zoo-quorum-tls', ensemble, settings: { ...ZOO_SETTINGS, 'member links': 'TLS 1.3, mutual authentication (EC P-256 certificates)' } }
 }
 
 async function apacheTarget(): Promise<Target> {
@@ -167,7 +186,7 @@ async function apacheTarget(): Promise<Target> {
 const results: Record<string, Awaited<ReturnType<typeof measure>>> = {}
 const settings: Record<string, Record<string, string>> = {}
 for (const name of TARGETS) {
-  const target = name === 'zoo' ? await zooTarget() : await apacheTarget()
+  const target = name === 'zoo' ? await zooTarget() : name === 'zoo-quorum-tls' ? await zooQuorumTlsTarget() : await apacheTarget()
   try {
     results[name] = await measure(target)
     settings[name] = {
@@ -185,7 +204,7 @@ const f = (n: number, digits = 0) => (Number.isFinite(n) ? n.toFixed(digits) : '
 const names = Object.keys(settings)
 console.log(`\n| setting | ${names.join(' | ')} |`)
 console.log(`| --- | ${names.map(() => '---').join(' | ')} |`)
-for (const key of ['members', 'fsync', 'tickTime', 'session timeout', 'snapshot interval']) {
+for (const key of ['members', 'fsync', 'tickTime', 'session timeout', 'snapshot interval', 'member links']) {
   console.log(`| ${key} | ${names.map((n) => settings[n]?.[key] ?? '-').join(' | ')} |`)
 }
 console.log(`\nload: ${SESSIONS} sessions x ${DEPTH} in flight, ${SECONDS} s per phase, ${VALUE.length}-byte values\n`)
@@ -196,6 +215,9 @@ for (const [name, r] of Object.entries(results)) {
 }
 const zoo = results.zoo
 const apache = results.apache
-if (zoo !== undefined && apache !== undefined) {
-  console.log(`| zoo / apache | ${f(zoo.writes.opsPerSecond / apache.writes.opsPerSecond, 2)}x | | ${f(zoo.reads.opsPerSecond / apache.reads.opsPerSecond, 2)}x | | ${f(zoo.failover / apache.failover, 2)}x | ${f(zoo.memoryMiB / apache.memoryMiB, 2)}x |`)
+const ratio = (label: string, a: (typeof results)[string] | undefined, b: (typeof results)[string] | undefined) => {
+  if (a === undefined || b === undefined) return
+  console.log(`| ${label} | ${f(a.writes.opsPerSecond / b.writes.opsPerSecond, 2)}x | | ${f(a.reads.opsPerSecond / b.reads.opsPerSecond, 2)}x | | ${f(a.failover / b.failover, 2)}x | ${f(a.memoryMiB / b.memoryMiB, 2)}x |`)
 }
+ratio('zoo / apache', zoo, apache)
+ratio('zoo-quorum-tls / zoo', results['zoo-quorum-tls'], zoo)

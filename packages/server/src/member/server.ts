@@ -212,6 +212,7 @@ export class ZooServer {
       keepSnapshots: this.config.autopurge.snapRetainCount,
       maxFrameBytes: 4 * this.config.maxFrameBytes + (1 << 20),
       tls,
+      handshakeTimeoutMs: this.config.quorumTls?.settings.handshakeTimeoutMs,
       logger: (message, fields) => this.log('info', message, fields),
     })
     this.member.on('status', (status) => this.onStatus(status))
