@@ -1,13 +1,15 @@
 """Writes and reads trees through kazoo, for the Apache <-> zoo migration tests.
 
-  kazoo_tree.py populate HOSTS BULK   a mix of node kinds, ACLs and data, BULK plain nodes, and an
-                                      ephemeral of a session left open; the last write is to /torn
+  kazoo_tree.py populate HOSTS BULK   a mix of node kinds, ACLs and data and BULK plain nodes;
+                                      the last write is to /torn
+  kazoo_tree.py hold HOSTS            an ephemeral /eph/e of a session that lives until killed
   kazoo_tree.py dump HOSTS OUT        every node (path, data, ACL, Stat) as JSON lines in OUT
 """
 import json
 import os
 import struct
 import sys
+import time
 from collections import namedtuple
 
 from kazoo.client import KazooClient
@@ -100,15 +102,22 @@ def populate(hosts, bulk):
             pending = []
     for p in pending:
         p.get(timeout=60)
-    eph = connect(hosts, auth=False)
-    eph.create("/eph")
-    eph.create("/eph/e", b"ephemeral", ephemeral=True)
     zk.create("/torn", b"before")
     zk.set("/torn", b"after")
-    # Leave both sessions open (the server is killed before they time out): the setData of
-    # /torn is the last record of the log, and /eph/e an ephemeral of a live session.
+    # Leave the session open (no closeSession txn): the setData of /torn is the last record.
     sys.stdout.flush()
     os._exit(0)
+
+
+def hold(hosts):
+    """An ephemeral of a session kept alive until this process is killed."""
+    eph = KazooClient(hosts=hosts, timeout=4.0)
+    eph.start(timeout=30)
+    eph.create("/eph")
+    eph.create("/eph/e", b"ephemeral", ephemeral=True)
+    print("ready", flush=True)
+    while True:
+        time.sleep(60)
 
 
 def dump(hosts, out):
@@ -142,7 +151,9 @@ def dump(hosts, out):
 
 
 if __name__ == "__main__":
-    if sys.argv[1] == "populate":
+    if sys.argv[1] == "hold":
+        hold(sys.argv[2])
+    elif sys.argv[1] == "populate":
         populate(sys.argv[2], int(sys.argv[3]))
     else:
         dump(sys.argv[2], sys.argv[3])
