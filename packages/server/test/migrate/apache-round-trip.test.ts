@@ -31,8 +31,18 @@ async function kazoo(args: string[], timeoutMs = 240_000): Promise<string> {
   return result.stdout
 }
 
+/** Runs a step and notes its duration in the TAP output (the figures in the README come from here). */
+async function timed<T>(what: string, step: () => Promise<T>): Promise<T> {
+  const startMs = performance.now()
+  try {
+    return await step()
+  } finally {
+    t.comment(`${what}: ${((performance.now() - startMs) / 1000).toFixed(1)} s`)
+  }
+}
+
 async function dump(connect: string, file: string): Promise<Map<string, DumpedNode>> {
-  await kazoo(['dump', connect, file])
+  await timed(`kazoo reads ${file.split('/').at(-1)}`, () => kazoo(['dump', connect, file]))
   const nodes = new Map<string, DumpedNode>()
   for (const line of readFileSync(file, 'utf8').split('\n')) {
     if (line === '') continue
@@ -107,10 +117,11 @@ t.teardown(async () => apache?.stop())
 // (fuzzy) snapshot and replays txns across several logs.
 apache = await startApacheZooKeeper({ tickTimeMs: 1000, config: { snapCount: 40, preAllocSize: 1024 } })
 const member = apache.members[0] as ApacheEnsemble['members'][number]
-const holder = spawnTracked('/usr/bin/python3', [KAZOO, 'hold', apache.connectString])
+// 10 s: a loaded machine may delay pings; the --keep-ephemerals case waits this long for expiry.
+const holder = spawnTracked('/usr/bin/python3', [KAZOO, 'hold', apache.connectString, '10'])
 t.teardown(() => holder.stop(0))
 await waitFor(async () => holder.output().includes('ready'), 60_000, 'the ephemeral holder')
-await kazoo(['populate', apache.connectString, String(BULK_NODES)])
+await timed(`kazoo writes ${BULK_NODES} bulk nodes and the mix`, () => kazoo(['populate', apache.connectString, String(BULK_NODES)]))
 const before = await dump(apache.connectString, join(work.path, 'apache-before.jsonl'))
 await apache.kill(member.id)
 await holder.stop(0)
@@ -129,14 +140,14 @@ t.test('the dump covers every kind of node', async (t) => {
 
 const imported = join(work.path, 'zoo-data')
 t.test('zoo import, then zoo server on the same zoo.cfg serves the same tree', async (t) => {
-  const result = await zoo(['import', '--from', member.dataDir, '--to', imported], { timeoutMs: 240_000 })
+  const result = await timed('zoo import', () => zoo(['import', '--from', member.dataDir, '--to', imported], { timeoutMs: 240_000 }))
   t.equal(result.code, 0, result.stderr)
   t.match(result.stdout, /dropped 1 ephemeral node\(s\) of session 0x[0-9a-f]+: \/eph\/e/)
   t.match(result.stdout, /imported snapshot\.[0-9a-f]+ \+ \d+ txn\(s\)/)
   t.ok(existsSync(join(imported, 'myid')), 'myid carried over')
   const config = join(work.path, 'zoo.cfg')
   zooConfig(join(member.dataDir, 'zoo.cfg'), imported, config)
-  const server = await startZoo(config, member.clientPort)
+  const server = await timed('zoo server start on the imported dir', () => startZoo(config, member.clientPort))
   t.teardown(() => server.stop())
   const after = await dump(`127.0.0.1:${member.clientPort}`, join(work.path, 'zoo.jsonl'))
   t.same(differences(before, after, (p) => p.startsWith(EPHEMERAL_PARENT)), [], 'every node but the dropped ephemeral is equal')
@@ -148,7 +159,7 @@ t.test('zoo import, then zoo server on the same zoo.cfg serves the same tree', a
 
 t.test('zoo export, then Apache loads it and serves the same tree', async (t) => {
   const exported = join(work.path, 'apache-again')
-  const result = await zoo(['export', '--from', imported, '--to', exported], { timeoutMs: 240_000 })
+  const result = await timed('zoo export', () => zoo(['export', '--from', imported, '--to', exported], { timeoutMs: 240_000 }))
   t.equal(result.code, 0, result.stderr)
   t.match(result.stdout, /wrote .*version-2\/snapshot\.[0-9a-f]+/)
   rmSync(join(member.dataDir, 'version-2'), { recursive: true })

@@ -2,7 +2,8 @@
 
   kazoo_tree.py populate HOSTS BULK   a mix of node kinds, ACLs and data and BULK plain nodes;
                                       the last write is to /torn
-  kazoo_tree.py hold HOSTS            an ephemeral /eph/e of a session that lives until killed
+  kazoo_tree.py hold HOSTS TIMEOUT [resume]
+                                      an ephemeral /eph/e of a session that lives until killed
   kazoo_tree.py dump HOSTS OUT        every node (path, data, ACL, Stat) as JSON lines in OUT
 """
 import json
@@ -14,6 +15,7 @@ from collections import namedtuple
 
 from kazoo.client import KazooClient
 from kazoo.protocol.serialization import Create2
+from kazoo.retry import KazooRetry
 from kazoo.security import ACL, Id, Permissions, make_digest_acl, OPEN_ACL_UNSAFE
 
 AUTH = [("digest", "migrator:secret")]
@@ -109,15 +111,24 @@ def populate(hosts, bulk):
     os._exit(0)
 
 
-def hold(hosts):
-    """An ephemeral of a session kept alive until this process is killed."""
-    eph = KazooClient(hosts=hosts, timeout=4.0)
+def hold(hosts, timeout, resume):
+    """An ephemeral /eph/e of a session kept alive until this process is killed. With `resume`,
+    once the connection was lost and found again, the session creates the ephemeral /eph/after."""
+    retry = KazooRetry(max_tries=-1, delay=0.2, backoff=1.5, max_delay=1.0)
+    eph = KazooClient(hosts=hosts, timeout=timeout, connection_retry=retry)
+    states = []
+    eph.add_listener(lambda state: states.append(state) or print("state", state, flush=True))
     eph.start(timeout=30)
     eph.create("/eph")
     eph.create("/eph/e", b"ephemeral", ephemeral=True)
-    print("ready", flush=True)
+    print("ready session 0x%x" % eph.client_id[0], flush=True)
+    created_after = False
     while True:
-        time.sleep(60)
+        time.sleep(0.2)
+        if resume and not created_after and "SUSPENDED" in states and eph.state == "CONNECTED":
+            eph.create("/eph/after", b"same session", ephemeral=True)
+            created_after = True
+            print("created /eph/after in session 0x%x" % eph.client_id[0], flush=True)
 
 
 def dump(hosts, out):
@@ -152,7 +163,7 @@ def dump(hosts, out):
 
 if __name__ == "__main__":
     if sys.argv[1] == "hold":
-        hold(sys.argv[2])
+        hold(sys.argv[2], float(sys.argv[3]), sys.argv[4:] == ["resume"])
     elif sys.argv[1] == "populate":
         populate(sys.argv[2], int(sys.argv[3]))
     else:
