@@ -85,7 +85,10 @@ export class ContenderQueue<K extends string = string> {
     this.maxCreateAttempts = options.maxCreateAttempts ?? 10
   }
 
-  /** Creates this process's contender node (protected), creating the queue node if needed. */
+  /**
+   * Creates this process's contender node (protected), creating the queue node if needed. When
+   * `signal` aborts while the create is out, it rejects only after removing that node.
+   */
   async join(kind: K, options: { signal?: AbortSignal } = {}): Promise<Contender<K>> {
     const { signal } = options
     const protectedId = this.naming.newProtectedId(this.client.sessionId)
@@ -101,8 +104,11 @@ export class ContenderQueue<K extends string = string> {
           continue
         }
         if (!(error instanceof KeeperError)) {
-          // Aborted while the create was queued or in flight: it may still be applied.
-          void this.removeOwn(protectedId).catch(() => {})
+          // Aborted while the create was queued or in flight: it may still be applied. Our
+          // later requests follow it on the same connection, so this finds it if it was; the
+          // caller gets its abort only once the node is gone (a failed removal leaves it to the
+          // session's end, and the abort reason still wins).
+          await this.removeOwn(protectedId).catch(() => {})
           throw error
         }
         if (!isConnectionLoss(error)) throw error
