@@ -152,7 +152,11 @@ export class PeerTransport extends EventEmitter<PeerTransportEvents> {
       this.warnRefused(describeUntrusted(socket))
       socket.destroy()
     })
-    server.on('tlsClientError', (error) => this.warnRefused(describeFailedHandshake(error)))
+    // With a listener here, node leaves closing the socket to us (a handshake timeout included).
+    server.on('tlsClientError', (error, socket) => {
+      this.warnRefused(describeFailedHandshake(error))
+      socket.destroy()
+    })
     return { options, server, contexts: new ContextCache(options.material), applied }
   }
 

@@ -141,6 +141,22 @@ t.test('dialPlain then acceptPlain: the two steps of moving a running ensemble t
   t.throws(() => new PeerTransport({ id: 1, peers, listen: peers.get(1)!, tls: tlsWith(material(cert('odd')), { dialPlain: true }) }), RangeError)
 })
 
+t.test('a connection that never finishes its TLS handshake is closed at the handshake deadline', async (t) => {
+  for (const acceptPlain of [false, true]) {
+    const peers = await addresses([1, 2])
+    await startMember(t, 1, peers, { handshakeTimeoutMs: 200, tls: tlsWith(material(cert(`slow-${acceptPlain}`)), { acceptPlain }) })
+    for (const bytes of [Buffer.alloc(0), Buffer.from([0x16, 0x03, 0x01])]) {
+      const socket = connect({ host: HOST, port: peers.get(1)!.port })
+      socket.on('error', () => undefined)
+      await once(socket, 'connect')
+      if (bytes.length > 0) socket.write(bytes) // the start of a TLS record, then nothing
+      const started = Date.now()
+      await once(socket, 'close')
+      t.ok(Date.now() - started < 5_000, `closed (acceptPlain ${acceptPlain}, ${bytes.length} bytes sent)`)
+    }
+  }
+})
+
 t.test('new material applies to the next connections: a member trusted after rotation links up', async (t) => {
   const peers = await addresses([1, 2])
   let oneMaterial = material(cert('rot-1'))

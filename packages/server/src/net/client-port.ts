@@ -60,9 +60,11 @@ export class ClientPort {
   private tlsServer(tls: ClientPortTls): TlsServer {
     const server = createTlsServer({ ...tlsServerOptions(tls.settings, tls.material), noDelay: true }, (socket) => this.onSecureSocket(socket, tls.settings))
     // A failed handshake (plain bytes, an untrusted or missing certificate with clientAuth=need)
-    // ends that socket only; Node destroys it.
+    // ends that socket only. Node destroys it on a TLS error, but not on a handshake timeout
+    // (a client that connects and says nothing) once this event has a listener: we do.
     server.on('tlsClientError', (error, socket) => {
       this.options.onRejected?.(normalizeAddress(socket.remoteAddress ?? 'unknown'), `TLS handshake failed: ${error.message}`)
+      socket.destroy()
     })
     this.reloader = new TlsReloader(tls.settings, tls.material, {
       pollIntervalMs: tls.reloadPollIntervalMs,
