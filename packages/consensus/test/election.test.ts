@@ -6,7 +6,7 @@ import { resolvePeerConfig } from '../src/core/config.js'
 import { Election, betterVote } from '../src/core/election.js'
 import { isQuorum, quorumSize, quorumZxid } from '../src/core/quorum.js'
 
-function setup(id: number, selfVote: Vote | undefined, finalizeTicks = 1, voters = [1, 2, 3]) {
+function setup(id: number, selfVote: Vote | undefined, finalizeTicks = 1, voters = [1, 2, 3], unreachable = new Set<number>()) {
   let now = 0
   const sent: { to: number | 'all'; n: Notification }[] = []
   const e = new Election(
@@ -14,6 +14,7 @@ function setup(id: number, selfVote: Vote | undefined, finalizeTicks = 1, voters
       config: resolvePeerConfig({ id, voters, observers: [9], electionFinalizeTicks: finalizeTicks }),
       now: () => now,
       acceptedEpoch: () => 0,
+      unreachable: (v) => unreachable.has(v),
       broadcast: (n) => sent.push({ to: 'all', n }),
       send: (to, n) => sent.push({ to, n }),
     },
@@ -113,4 +114,23 @@ t.test('quorums count voters only', async (t) => {
   t.notOk(isQuorum([1, 2, 3], new Set([1, 9, 10])), 'observers 9 and 10 do not count')
   t.equal(quorumZxid([1, 2, 3], (id) => ({ 1: 10n, 2: 7n, 3: undefined })[id]), 7n)
   t.equal(quorumZxid([1, 2, 3, 4, 5], (id) => BigInt(id)), 3n)
+})
+
+t.test('a quorum concludes without the finalize wait once every reachable voter voted for it', async (t) => {
+  const down = new Set<number>()
+  const { e, tick } = setup(1, vote(1), 5, [1, 2, 3, 4, 5], down)
+  e.start()
+  e.onNotification(2, looking(vote(3)))
+  t.equal(e.onNotification(3, looking(vote(3))), undefined, 'quorum {1, 2, 3} on 3, but 4 and 5 may still send a better vote')
+  down.add(5)
+  t.equal(e.onNotification(4, looking(vote(2))), undefined, '4 voted for a worse one (it has not heard of 3 yet): still waiting')
+  t.same(e.onNotification(4, looking(vote(3))), { vote: vote(3), round: 1 }, 'all reachable voters agree and 5 is unreachable: no one is left to send a better vote')
+  t.equal(tick(), undefined)
+})
+
+t.test('every voter agreeing concludes at once (nobody is left to send a better vote)', async (t) => {
+  const { e } = setup(1, vote(1), 5)
+  e.start()
+  t.equal(e.onNotification(2, looking(vote(3))), undefined, 'quorum {1, 2} on 3 waits for 3')
+  t.same(e.onNotification(3, looking(vote(3))), { vote: vote(3), round: 1 })
 })

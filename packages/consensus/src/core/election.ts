@@ -30,6 +30,8 @@ export interface ElectionHost {
   readonly config: PeerConfig
   now(): number
   acceptedEpoch(): number
+  /** The connection to this voter broke and nothing arrived from it since (linkDown). */
+  unreachable(id: number): boolean
   /** To every voter but this peer. */
   broadcast(n: Notification): void
   send(to: number, n: Notification): void
@@ -177,7 +179,11 @@ export class Election {
 
   /**
    * Concludes once a quorum holds our proposal and no better vote arrived during the finalize
-   * wait. `deadline` is true when called because the wait elapsed.
+   * wait, or at once when every voter but those known unreachable voted for it in this round:
+   * the wait is for a better vote, and no voter is left that could send one (Apache waits its
+   * 200 ms finalizeWait unless it heard from all voters; a dead leader's connections are closed,
+   * so after a failover the survivors know it cannot vote). `deadline` is true when called
+   * because the wait elapsed.
    */
   private evaluate(deadline = false): Elected | undefined {
     const p = this.proposal
@@ -192,7 +198,16 @@ export class Election {
       this.finalizeAtTick = this.host.now() + this.host.config.electionFinalizeTicks
       deadline = false
     }
-    if (deadline || this.host.config.electionFinalizeTicks === 0) return { vote: p, round: this.roundNumber }
+    if (deadline || this.host.config.electionFinalizeTicks === 0 || this.heardAllReachable(p)) return { vote: p, round: this.roundNumber }
     return undefined
+  }
+
+  private heardAllReachable(p: Vote): boolean {
+    for (const v of this.host.config.voters) {
+      const r = this.votes.get(v)
+      const agrees = r !== undefined && r.round === this.roundNumber && sameVote(r.vote, p)
+      if (!agrees && !this.host.unreachable(v)) return false
+    }
+    return true
   }
 }

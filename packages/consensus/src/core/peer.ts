@@ -38,6 +38,10 @@ export class Peer {
   private lastStatus: PeerStatus | undefined
   private nextBarrierId = 1
   private readonly members: ReadonlySet<number>
+  /** Members whose connection broke (linkDown) and that sent nothing since. */
+  private readonly unreachable = new Set<number>()
+  /** FOLLOWERINFO that reached us while we were looking and proposing ourselves, by sender. */
+  private readonly earlyInfos = new Map<number, Extract<Message, { type: 'followerinfo' }>>()
 
   constructor(config: PeerConfigInput, persisted: PersistedState, env: PeerEnv & { note?(event: string): void }) {
     this.config = resolvePeerConfig(config)
@@ -75,6 +79,7 @@ export class Peer {
       this.stats.ignoredMessages++
       return
     }
+    this.unreachable.delete(from)
     if (message.type === 'notification') {
       this.s.heardAcceptedEpoch(message.acceptedEpoch)
       return this.onNotification(from, message)
@@ -83,7 +88,11 @@ export class Peer {
     if (r.kind === 'leading' && isLinkMessage(message)) r.leader.onLinkMessage(from, message)
     else if (r.kind === 'learning' && from === r.learner.leader) r.learner.onMessage(from, message)
     else if (isLinkMessage(message) && this.refusesLink(from)) this.s.outbox.send(from, { type: 'reset', link: message.link })
-    else this.stats.ignoredMessages++
+    else if (r.kind === 'looking' && message.type === 'followerinfo') {
+      // It concluded before our finalize wait ended: answered the moment we lead, not on its next
+      // retransmission a tick later. One per sender (its latest link).
+      this.earlyInfos.set(from, message)
+    } else this.stats.ignoredMessages++
   }
 
   /**
@@ -115,6 +124,7 @@ export class Peer {
    */
   linkDown(peerId: number): void {
     if (peerId === this.config.id || !this.members.has(peerId)) return
+    this.unreachable.add(peerId)
     const r = this.role
     if (r.kind === 'learning' && r.learner.leader === peerId) r.learner.lose(`link to leader ${peerId} down`)
     else if (r.kind === 'leading') r.leader.linkDown(peerId)
@@ -223,7 +233,15 @@ export class Peer {
     this.s.statusDirty = true
     this.elected = undefined
     const selfVote = this.config.voters.includes(this.config.id) ? this.ownVote() : undefined
-    const host = { config: this.config, now: () => this.s.now, acceptedEpoch: () => this.s.acceptedEpoch, broadcast: (n: Notification) => this.broadcast(n), send: (to: number, n: Notification) => this.s.outbox.send(to, n) }
+    const host = {
+      config: this.config,
+      now: () => this.s.now,
+      acceptedEpoch: () => this.s.acceptedEpoch,
+      unreachable: (id: number) => this.unreachable.has(id),
+      broadcast: (n: Notification) => this.broadcast(n),
+      send: (to: number, n: Notification) => this.s.outbox.send(to, n),
+    }
+    this.earlyInfos.clear()
     const election = new Election(host, round, selfVote)
     this.role = { kind: 'looking', election }
     const done = election.start()
@@ -268,8 +286,13 @@ export class Peer {
     this.elected = { vote: done.vote, round: done.round }
     this.s.statusDirty = true
     this.s.note(`elected ${done.vote.leader} (round ${done.round}, epoch ${done.vote.peerEpoch}, zxid ${formatZxid(done.vote.zxid)})`)
-    if (done.vote.leader === this.config.id) this.role = { kind: 'leading', leader: new Leader(this.s) }
-    else this.role = { kind: 'learning', learner: new Learner(this.s, done.vote.leader, this.s.isObserver(this.config.id)) }
+    const early = [...this.earlyInfos]
+    this.earlyInfos.clear()
+    if (done.vote.leader === this.config.id) {
+      const leader = new Leader(this.s)
+      this.role = { kind: 'leading', leader }
+      for (const [from, info] of early) if (this.role.kind === 'leading' && this.role.leader === leader) leader.onLinkMessage(from, info)
+    } else this.role = { kind: 'learning', learner: new Learner(this.s, done.vote.leader, this.s.isObserver(this.config.id)) }
     return this.role
   }
 
