@@ -13,6 +13,11 @@ const integer = (min: number, max: number) => (value: string) => {
   return n
 }
 
+const clientAuthMode = (value: string) => {
+  if (value !== 'none' && value !== 'want' && value !== 'need') throw new InvalidArgumentError('expected none, want or need')
+  return value
+}
+
 /** This process again (with its loader flags when run from source). */
 const self: CliCommand = { execPath: process.execPath, args: [...process.execArgv, process.argv[1] as string] }
 
@@ -33,9 +38,12 @@ cluster
   .option('-d, --dir <dir>', 'state and data directory', '.zoo')
   .option('-p, --client-port <port>', 'first client port (members count up from it)', integer(1, 65000), 2181)
   .option('--tick-time <ms>', 'tickTime of every member', integer(10, 60000), 2000)
-  .action(async (opts: { nodes: number; observers: number; dir: string; clientPort: number; tickTime: number }) => {
-    const state = await clusterUp({ nodes: opts.nodes, observers: opts.observers, dir: opts.dir, clientPort: opts.clientPort, tickTimeMs: opts.tickTime }, self)
-    process.stdout.write(`zoo cluster of ${state.members.length} serving; connect with:\n${connectionString(state)}\n`)
+  .option('--tls-dir <dir>', 'serve clients over TLS only, with the PEM files in <dir>: ca.pem (trusted CAs), server.pem or member-<id>.pem (key and certificate)')
+  .option('--client-auth <mode>', 'with --tls-dir: ssl.clientAuth (none, want or need)', clientAuthMode, 'need')
+  .action(async (opts: { nodes: number; observers: number; dir: string; clientPort: number; tickTime: number; tlsDir?: string; clientAuth: 'none' | 'want' | 'need' }) => {
+    const tls = opts.tlsDir === undefined ? undefined : { dir: opts.tlsDir, clientAuth: opts.clientAuth }
+    const state = await clusterUp({ nodes: opts.nodes, observers: opts.observers, dir: opts.dir, clientPort: opts.clientPort, tickTimeMs: opts.tickTime, tls }, self)
+    process.stdout.write(`zoo cluster of ${state.members.length} serving${tls === undefined ? '' : ' over TLS only'}; connect with:\n${connectionString(state)}\n`)
     process.stdout.write(`(zoo shell ${connectionString(state)}; zoo cluster status|down --dir ${opts.dir})\n`)
   })
 cluster

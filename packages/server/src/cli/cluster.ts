@@ -16,9 +16,17 @@ export interface ClusterMember {
   pid: number | undefined
 }
 
+/** A TLS-only cluster: each member's client port is its secureClientPort. */
+export interface ClusterTls {
+  /** Holds ca.pem (trust store), server.pem or member-<id>.pem (key + certificate chain). */
+  dir: string
+  clientAuth: 'none' | 'want' | 'need'
+}
+
 export interface ClusterState {
   dir: string
   members: ClusterMember[]
+  tls?: ClusterTls
 }
 
 export interface ClusterUpOptions {
@@ -30,6 +38,8 @@ export interface ClusterUpOptions {
   /** Extra zoo.cfg lines for every member. */
   extra?: Record<string, string>
   waitMs?: number
+  /** Serve clients over TLS only (see ClusterTls). */
+  tls?: ClusterTls
 }
 
 const STATE_FILE = 'cluster.json'
@@ -52,7 +62,7 @@ export function memberDir(dir: string, id: number): string {
 }
 
 export function zooCfg(state: ClusterState, member: ClusterMember, options: Pick<ClusterUpOptions, 'tickTimeMs' | 'extra'>): string {
-  const lines: Record<string, string | number> = {
+  const lines: Record<string, string | number | undefined> = {
     tickTime: options.tickTimeMs ?? 2000,
     initLimit: 10,
     syncLimit: 5,
@@ -64,11 +74,41 @@ export function zooCfg(state: ClusterState, member: ClusterMember, options: Pick
     'admin.enableServer': 'true',
     'admin.serverAddress': HOST,
     'admin.serverPort': member.adminPort,
+    ...(state.tls === undefined ? {} : secureClientLines(state.tls, member)),
     ...options.extra,
   }
-  const out = Object.entries(lines).map(([k, v]) => `${k}=${v}`)
+  const out = Object.entries(lines).flatMap(([k, v]) => (v === undefined ? [] : [`${k}=${v}`]))
   for (const m of state.members) out.push(`server.${m.id}=${HOST}:${m.quorumPort}:${m.electionPort}${m.role === 'observer' ? ':observer' : ''}`)
   return `${out.join('\n')}\n`
+}
+
+/** The PEM files of a --tls-dir: one CA bundle, and a key store per member or one for all. */
+export function tlsFiles(tls: ClusterTls, id: number): { trustStore: string; keyStore: string } {
+  const own = join(tls.dir, `member-${id}.pem`)
+  return { trustStore: join(tls.dir, 'ca.pem'), keyStore: existsSync(own) ? own : join(tls.dir, 'server.pem') }
+}
+
+function secureClientLines(tls: ClusterTls, member: ClusterMember): Record<string, string | number | undefined> {
+  const { trustStore, keyStore } = tlsFiles(tls, member.id)
+  return {
+    clientPort: undefined,
+    clientPortAddress: undefined,
+    secureClientPort: member.clientPort,
+    secureClientPortAddress: HOST,
+    'ssl.keyStore.location': keyStore,
+    'ssl.keyStore.type': 'PEM',
+    'ssl.trustStore.location': trustStore,
+    'ssl.trustStore.type': 'PEM',
+    'ssl.clientAuth': tls.clientAuth,
+  }
+}
+
+function checkTlsDir(tls: ClusterTls, members: ClusterMember[]): void {
+  for (const m of members) {
+    for (const file of Object.values(tlsFiles(tls, m.id))) {
+      if (!existsSync(file)) throw new Error(`--tls-dir ${tls.dir} needs ca.pem (the CA bundle) and server.pem or member-${m.id}.pem (key and certificate in one PEM file): ${file} is missing`)
+    }
+  }
 }
 
 export function readState(dir: string): ClusterState {
@@ -107,7 +147,9 @@ export async function clusterUp(options: ClusterUpOptions, cli: CliCommand): Pro
       if (!(await portFree(port))) throw new Error(`port ${port} on ${HOST} is in use (choose another --client-port)`)
     }
   }
-  const state: ClusterState = { dir, members }
+  const tls = options.tls === undefined ? undefined : { ...options.tls, dir: resolve(options.tls.dir) }
+  if (tls !== undefined) checkTlsDir(tls, members)
+  const state: ClusterState = { dir, members, tls }
   for (const m of members) {
     const home = memberDir(dir, m.id)
     mkdirSync(join(home, 'data'), { recursive: true })
@@ -183,20 +225,29 @@ export async function clusterStatus(dir: string): Promise<MemberStatus[]> {
   return await Promise.all(
     state.members.map(async (m) => {
       const running = isAlive(m.pid)
-      let mode = running ? 'starting' : 'down'
-      let zxid = '-'
-      if (running) {
-        try {
-          const srvr = await fourLetterWord(m.clientPort, 'srvr', 1000)
-          mode = /Mode: (\S+)/.exec(srvr)?.[1] ?? 'not serving'
-          zxid = /Zxid: (\S+)/.exec(srvr)?.[1] ?? '-'
-        } catch {
-          mode = 'not answering'
-        }
-      }
-      return { id: m.id, role: m.role, pid: running ? m.pid : undefined, clientPort: m.clientPort, mode, zxid }
+      const probe = running ? await probeMember(state, m) : undefined
+      const mode = !running ? 'down' : probe === undefined ? 'not answering' : probe.mode
+      return { id: m.id, role: m.role, pid: running ? m.pid : undefined, clientPort: m.clientPort, mode, zxid: probe?.zxid ?? '-' }
     }),
   )
+}
+
+/**
+ * A member's mode and last zxid: `srvr` on its client port, or for a TLS cluster its admin
+ * port's /status (a `srvr` there would need a client certificate when clientAuth is need).
+ */
+async function probeMember(state: ClusterState, m: ClusterMember): Promise<{ mode: string; zxid: string } | undefined> {
+  try {
+    if (state.tls !== undefined) {
+      const response = await fetch(`http://${HOST}:${m.adminPort}/status`, { signal: AbortSignal.timeout(1000) })
+      const status = (await response.json()) as { role?: string; serving?: boolean; last_zxid?: string }
+      return { mode: status.serving === true ? String(status.role) : 'not serving', zxid: status.last_zxid ?? '-' }
+    }
+    const srvr = await fourLetterWord(m.clientPort, 'srvr', 1000)
+    return { mode: /Mode: (\S+)/.exec(srvr)?.[1] ?? 'not serving', zxid: /Zxid: (\S+)/.exec(srvr)?.[1] ?? '-' }
+  } catch {
+    return undefined
+  }
 }
 
 function memberOf(state: ClusterState, id: number): ClusterMember {
@@ -226,13 +277,7 @@ async function waitGone(pids: (number | undefined)[], timeoutMs: number): Promis
 
 async function waitServing(state: ClusterState, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs
-  const serving = async (m: ClusterMember) => {
-    try {
-      return /Mode: (leader|follower|observer|standalone)/.test(await fourLetterWord(m.clientPort, 'srvr', 1000))
-    } catch {
-      return false
-    }
-  }
+  const serving = async (m: ClusterMember) => /^(leader|follower|observer|standalone)$/.test((await probeMember(state, m))?.mode ?? '')
   while (Date.now() < deadline) {
     const dead = state.members.filter((m) => !isAlive(m.pid))
     if (dead.length > 0) {
