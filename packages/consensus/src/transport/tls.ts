@@ -67,10 +67,11 @@ export function certificateHostError(host: string, certificate: PeerCertificate)
 
 /** Why a dialer's certificate was refused, in words an operator can act on. */
 export function describeUntrusted(socket: TLSSocket): string {
-  const from = socket.remoteAddress ?? 'an unknown address'
-  const certificate = socket.getPeerCertificate()
-  const subject = certificate?.subject === undefined ? 'no certificate' : `certificate ${Object.entries(certificate.subject).map(([k, v]) => `${k}=${String(v)}`).join(', ')}`
-  return `refused a member connection from ${from}: its ${subject} is not trusted (${String(socket.authorizationError ?? 'unverified')})`
+  const from = `refused a member connection from ${socket.remoteAddress ?? 'an unknown address'}`
+  const subject = socket.getPeerCertificate()?.subject
+  if (subject === undefined) return `${from}: it presented no certificate`
+  const name = Object.entries(subject).map(([k, v]) => `${k}=${String(v)}`).join(', ')
+  return `${from}: its certificate ${name} is not trusted (${String(socket.authorizationError ?? 'unverified')})`
 }
 
 /** A TLS handshake that failed before any certificate was judged (OpenSSL's reason, one line). */

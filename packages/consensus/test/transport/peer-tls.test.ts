@@ -1,5 +1,6 @@
 import t from 'tap'
 import { connect } from 'node:net'
+import { connect as connectTls } from 'node:tls'
 import { once } from 'node:events'
 import type { SecureContextOptions } from 'node:tls'
 import { makeTestPki, waitFor, type TestCa, type TestCert } from '@zoo/testkit'
@@ -50,6 +51,19 @@ t.test('an accepting member refuses a dialer whose certificate it does not trust
   t.notOk(two.transport.isConnected(1))
   t.same(one.inbox, [])
   t.equal(two.transport.stats(1).sentFrames, 0, 'the queued frame never left')
+})
+
+t.test('a TLS dialer without a certificate is refused before its hello is read', async (t) => {
+  const peers = await addresses([1, 2])
+  const one = await startMember(t, 1, peers, { tls: tlsWith(material(cert('needs-certs-1'))) })
+  const socket = connectTls({ host: HOST, port: peers.get(1)!.port, ca: clusterCa.certPem })
+  socket.on('error', () => undefined)
+  await once(socket, 'secureConnect')
+  socket.write(encodeFrame(encodeHello(2), HELLO_BYTES))
+  await once(socket, 'close')
+  await waitFor(async () => one.warnings.length > 0, 10_000, 'the refusal')
+  t.match(one.warnings[0], /refused a member connection from 127\.0\.0\.1: it presented no certificate/)
+  t.notOk(one.transport.isConnected(2))
 })
 
 t.test('a dialing member refuses an acceptor whose certificate it does not trust', async (t) => {
