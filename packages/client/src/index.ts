@@ -13,3 +13,4 @@ export type { Clock } from './clock.js'
 // Re-exported so a user needs no second import for errors and record types.
 export { ErrorCode, KeeperError, Perms, isConnectionLoss, isKeeperError, isNoNode, isNodeExists, isSessionExpired } from '@zoo/protocol'
 export type { ACL, Id, Stat } from '@zoo/protocol'
+export { readTlsFiles, tlsFromEnvironment, TLS_ENVIRONMENT, type TlsFiles } from './tls-files.js'
