@@ -89,6 +89,11 @@ export class DataTree {
     this.indexOwner(path, stat.ephemeralOwner)
   }
 
+  /** @internal recounts every quota's usage from the nodes, as Apache's setupQuota after loading a snapshot. */
+  recountQuotas(): void {
+    for (const quotaPath of this.quotas.list()) this.recountQuota(quotaPath)
+  }
+
   /** @internal the zxid a loaded snapshot was taken at. */
   restoreLastZxid(zxid: bigint): void {
     this.lastZxid = zxid

@@ -1,6 +1,6 @@
 // Reading an Apache ZooKeeper dataDir (the thin I/O around @zoo/znode's pure readers): which
 // snapshot and logs Apache would load, their bytes, and the tree they make.
-import { existsSync, statSync } from 'node:fs'
+import { existsSync, readFileSync, statSync } from 'node:fs'
 import { readFile, readdir } from 'node:fs/promises'
 import { basename, join } from 'node:path'
 import { gunzipSync } from 'node:zlib'
@@ -69,6 +69,11 @@ async function snapshotBytes(dir: string, file: Named & { compression: string | 
   throw new SnapshotError('malformed', 'snappy-compressed snapshots are not supported: restart Apache with zookeeper.snapshot.compression.method unset (or gz) and let it write a new snapshot')
 }
 
+/** The logs one at a time, as the replay asks for them: preallocated logs are 64 MB each. */
+function* readLogs(dir: string, names: readonly string[]): Generator<{ name: string; bytes: Buffer }> {
+  for (const name of names) yield { name, bytes: readFileSync(join(dir, name)) }
+}
+
 /**
  * Loads what Apache would load from `dataDir` (and `dataLogDir`, if the logs live elsewhere):
  * the newest snapshot that reads cleanly, plus every txn after it. A newer corrupt snapshot is
@@ -95,8 +100,7 @@ export async function loadApacheDataDir(dataDir: string, dataLogDir: string = da
     }
     const chosen = selectApacheLogs(logs.map((l) => l.zxid), file.zxid)
     const logFiles = chosen.map((zxid) => (logs.find((l) => l.zxid === zxid) as Named).name)
-    const inputs = []
-    for (const name of logFiles) inputs.push({ name, bytes: await readFile(join(logDir, name)) })
+    const inputs = readLogs(logDir, logFiles)
     let replay: ReplayReport
     try {
       replay = replayApacheLogs(snapshot, inputs)

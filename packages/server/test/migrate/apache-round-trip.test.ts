@@ -136,6 +136,8 @@ t.test('the dump covers every kind of node', async (t) => {
   t.equal(before.get('/eph/e')?.stat[7] !== 0, true, 'an ephemeral of an open session')
   t.match(before.get('/mix/digest')?.acl.join(' '), /digest:migrator:/, 'a digest ACL')
   t.match(before.get('/mix/ip')?.acl.join(' '), /ip:127\.0\.0\.1:31/, 'an ip ACL')
+  const usage = before.get('/zookeeper/quota/mix/churn/zookeeper_stats')?.data
+  t.equal(Buffer.from(usage ?? '', 'hex').toString(), 'count=3,bytes=0', 'a quota whose usage Apache kept')
 })
 
 const imported = join(work.path, 'zoo-data')

@@ -74,6 +74,10 @@ def populate(hosts, bulk):
     zk.set_acls("/mix/changed", [digest_all])
     zk.set_acls("/mix/changed", [digest_all, world_read])
     zk.create("/mix/churn", b"")
+    # A quota as zkCli's setquota makes it: its usage is kept by every change below /mix/churn.
+    zk.ensure_path("/zookeeper/quota/mix/churn")
+    zk.create("/zookeeper/quota/mix/churn/zookeeper_limits", b"count=10,bytes=-1")
+    zk.create("/zookeeper/quota/mix/churn/zookeeper_stats", b"count=0,bytes=0")
     for i in range(5):
         zk.create("/mix/churn/k%d" % i)
     for i in range(0, 5, 2):

@@ -47,12 +47,12 @@ export interface ReplayReport {
 }
 
 /**
- * Applies the logs (ascending, as selectApacheLogs chose them) to the snapshot's tree, which it
- * changes in place. The snapshot's sessions join the tree's session table with the passwords
+ * Applies the logs (ascending, as selectApacheLogs chose them; read lazily, one at a time) to
+ * the snapshot's tree, which it changes in place. The snapshot's sessions join the tree's session table with the passwords
  * Apache gave them. Throws ApacheLogError where Apache would refuse to start (a log it cannot
  * open, a corrupt record with later logs after it) or where txns are missing.
  */
-export function replayApacheLogs(snapshot: ApacheSnapshot, logs: readonly ApacheLogInput[]): ReplayReport {
+export function replayApacheLogs(snapshot: ApacheSnapshot, logs: Iterable<ApacheLogInput>): ReplayReport {
   const { tree } = snapshot
   for (const [id, timeoutMs] of snapshot.sessions) tree.sessions.set(id, { timeoutMs, passwd: apacheSessionPasswd(id) })
   const report: ReplayReport = { snapshotZxid: tree.lastProcessedZxid, lastZxid: tree.lastProcessedZxid, txnsApplied: 0, tails: [], digestsChecked: 0, digestMismatches: [] }
@@ -66,7 +66,13 @@ export function replayApacheLogs(snapshot: ApacheSnapshot, logs: readonly Apache
     compare(pending.zxid, pending.digest)
     pending = undefined
   }
-  logs.forEach((log, index) => {
+  // Logs come one at a time (each may be tens of MB): a corrupt record is only known to be
+  // followed by later logs when the next one arrives.
+  let corrupt: (LogTail & { file: string }) | undefined
+  for (const log of logs) {
+    if (corrupt !== undefined) {
+      throw new ApacheLogError(`${corrupt.file}: ${corrupt.reason} at offset ${corrupt.offset}, and later logs hold txns decided after it (Apache refuses this directory too)`)
+    }
     let scan
     try {
       scan = scanApacheTxnLog(log.bytes)
@@ -75,10 +81,9 @@ export function replayApacheLogs(snapshot: ApacheSnapshot, logs: readonly Apache
       throw e
     }
     if (scan.tail !== undefined) {
-      if (scan.tail.kind === 'corrupt' && index < logs.length - 1) {
-        throw new ApacheLogError(`${log.name}: ${scan.tail.reason} at offset ${scan.tail.offset}, and later logs hold txns decided after it (Apache refuses this directory too)`)
-      }
-      report.tails.push({ file: log.name, ...scan.tail })
+      const tail = { file: log.name, ...scan.tail }
+      if (tail.kind === 'corrupt') corrupt = tail
+      report.tails.push(tail)
     }
     for (const txn of scan.txns) {
       if (txn.zxid <= tree.lastProcessedZxid) continue
@@ -95,7 +100,7 @@ export function replayApacheLogs(snapshot: ApacheSnapshot, logs: readonly Apache
         compare(txn.zxid, txn.digest.treeDigest)
       }
     }
-  })
+  }
   return report
 }
 

@@ -152,6 +152,8 @@ function readNodes(r: JuteReader, acls: Map<bigint, AclRecord[]>): DataTree {
     path = r.string()
   }
   if (!tree.has(ROOT_PATH)) throw new SnapshotError('malformed', 'no root node')
+  // A fuzzy snapshot's usage counts may lag its nodes: Apache recounts them on load.
+  tree.recountQuotas()
   return tree
 }
 
