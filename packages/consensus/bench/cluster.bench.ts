@@ -2,8 +2,10 @@
 // Measures committed proposals per second with 100-byte payloads, commit latency (p50/p99) under
 // load and one at a time, how many proposals share one log fsync, and the time from kill -9 of
 // the leader to the next commit. Usage: npm run bench -w @zoo/consensus
-import { tempDir } from '@zoo/testkit'
-import { LocalCluster, type ControlMessage } from './cluster.js'
+// BENCH_TLS=on runs the members over TLS with mutual authentication; BENCH_TLS=both runs plain
+// TCP, then TLS, and prints the ratios (same machine, same run).
+import { makeTestPki, tempDir } from '@zoo/testkit'
+import { LocalCluster, type ClusterOptions, type ControlMessage } from './cluster.js'
 
 // BENCH_QUICK=1 checks that the bench runs, in a few seconds; its figures mean little.
 const quick = process.env.BENCH_QUICK === '1'
@@ -72,10 +74,35 @@ async function failover(cluster: LocalCluster): Promise<{ killed: number; next: 
   return { killed: leader, next: first.id, ms }
 }
 
+const tlsMode = process.env.BENCH_TLS ?? 'off'
+if (!['off', 'on', 'both'].includes(tlsMode)) throw new Error(`BENCH_TLS=${tlsMode}: expected off, on or both`)
+
+/** Member certificates (EC P-256) from one test CA, made by openssl in a temp dir. */
+function tlsMaterial(): { tls: NonNullable<ClusterOptions['tls']>; remove: () => void } {
+  const pki = makeTestPki('zoo-consensus-bench-pki')
+  const ca = pki.ca('bench')
+  const leaves = new Map(Array.from({ length: settings.members }, (_, i) => [i + 1, pki.leaf(`member-${i + 1}`, ca)]))
+  return { tls: (id) => ({ key: leaves.get(id)!.keyPem, cert: leaves.get(id)!.certPem, ca: [ca.certPem] }), remove: pki.remove }
+}
+
 async function main(): Promise<void> {
+  const runs = tlsMode === 'both' ? [false, true] : [tlsMode === 'on']
+  const results = []
+  for (const tls of runs) results.push(await run(tls))
+  if (results.length === 2) {
+    const [plain, secure] = results as [Awaited<ReturnType<typeof run>>, Awaited<ReturnType<typeof run>>]
+    const median = (r: typeof plain) => r.failoverMs[Math.floor(r.failoverMs.length / 2)]!
+    console.log('')
+    console.log(`TLS / plain: throughput ${round(secure.commitsPerSecond / plain.commitsPerSecond, 2)}x (${secure.commitsPerSecond} vs ${plain.commitsPerSecond} commits/s), ` +
+      `one-at-a-time p50 ${secure.serialP50Ms} vs ${plain.serialP50Ms} ms, kill -9 -> next commit median ${median(secure)} vs ${median(plain)} ms`)
+  }
+}
+
+async function run(tls: boolean) {
   const root = tempDir('zoo-consensus-bench')
   const ids = Array.from({ length: settings.members }, (_, i) => i + 1)
-  const cluster = await LocalCluster.create(root.path, ids, { tickMs: settings.tickMs, snapshotEveryEntries: settings.snapshotEveryEntries })
+  const material = tls ? tlsMaterial() : undefined
+  const cluster = await LocalCluster.create(root.path, ids, { tickMs: settings.tickMs, snapshotEveryEntries: settings.snapshotEveryEntries, tls: material?.tls })
   try {
     await cluster.startAll()
     let leader = await cluster.leader()
@@ -88,7 +115,7 @@ async function main(): Promise<void> {
     const sortedMs = failovers.map((f) => f.ms).sort((a, b) => a - b)
 
     const consensusDefaults = 'initLimitTicks 10, syncLimitTicks 5, electionFinalizeTicks 1'
-    console.log(`@zoo/consensus cluster bench: ${settings.members} member processes, loopback TCP, fsync on every batch`)
+    console.log(`\n@zoo/consensus cluster bench: ${settings.members} member processes, loopback ${tls ? 'TLS (mutual authentication)' : 'TCP'}, fsync on every batch`)
     console.log(`settings: ${JSON.stringify(settings)}; core: ${consensusDefaults}`)
     console.log('')
     console.log(`throughput (${settings.loadConcurrency} proposals in flight): ${loaded.commitsPerSecond} commits/s`)
@@ -98,10 +125,12 @@ async function main(): Promise<void> {
       console.log(`  member ${m.id} (${m.role}): ${m.records} records in ${m.fsyncs} log fsyncs = ${m.proposalsPerFsync} proposals per fsync`)
     }
     console.log(`kill -9 of the leader -> next commit: ${failovers.map((f) => `${f.ms} ms (${f.killed} -> ${f.next})`).join(', ')}; median ${sortedMs[Math.floor(sortedMs.length / 2)]} ms`)
-    console.log(JSON.stringify({ bench: 'consensus-cluster', settings, loaded, serial: { p50Ms: serial.p50Ms, p99Ms: serial.p99Ms }, failovers }))
+    console.log(JSON.stringify({ bench: 'consensus-cluster', tls, settings, loaded, serial: { p50Ms: serial.p50Ms, p99Ms: serial.p99Ms }, failovers }))
+    return { commitsPerSecond: loaded.commitsPerSecond, serialP50Ms: round(Number(serial.p50Ms), 2), failoverMs: sortedMs }
   } finally {
     await cluster.stopAll()
     root.remove()
+    material?.remove()
   }
 }
 

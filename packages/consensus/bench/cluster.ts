@@ -17,6 +17,8 @@ export interface ClusterOptions {
   tickMs?: number
   snapshotEveryEntries?: number
   consensus?: Record<string, unknown>
+  /** TLS between members: each member's PEM key, certificate and trusted CAs. */
+  tls?: (id: number) => { key: string; cert: string; ca: string[] }
 }
 
 export interface MemberStatus {
@@ -56,6 +58,7 @@ export class LocalCluster {
         tickMs: options.tickMs ?? 50,
         snapshotEveryEntries: options.snapshotEveryEntries ?? 100_000,
         consensus: options.consensus ?? {},
+        ...(options.tls === undefined ? {} : { tls: options.tls(id) }),
       }
       const path = join(root, `member-${id}.json`)
       writeFileSync(path, JSON.stringify(config))

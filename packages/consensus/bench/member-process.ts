@@ -19,6 +19,8 @@ export const memberProcessConfigSchema = z.object({
   tickMs: z.number().int().min(1),
   snapshotEveryEntries: z.number().int().min(1),
   consensus: z.record(z.string(), z.unknown()).default({}),
+  /** TLS between members: this member's PEM key and certificate, and the CA certificate(s) it trusts. */
+  tls: z.object({ key: z.string(), cert: z.string(), ca: z.array(z.string()) }).optional(),
 })
 export type MemberProcessConfig = z.input<typeof memberProcessConfigSchema>
 
@@ -73,6 +75,7 @@ async function main(): Promise<void> {
     tickMs: config.tickMs,
     snapshotEveryEntries: config.snapshotEveryEntries,
     consensus: config.consensus,
+    ...(config.tls === undefined ? {} : { tls: { material: () => config.tls! } }),
     trace: (event) => process.stdout.write(`[${config.id}] ${event}\n`),
   })
   member.on('status', (s) => process.stdout.write(`[${config.id}] status ${s.role} leader=${s.leader} epoch=${s.epoch} serving=${s.serving}\n`))
