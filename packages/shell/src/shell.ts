@@ -1,8 +1,8 @@
 // `zoo-shell <connect-string> [command...]` (also `zoo shell`): a zkCli-like shell over
 // @zoo/client, interactive or one command from the arguments.
 import { createInterface } from 'node:readline'
-import { createClient, isKeeperError } from '@zoo/client'
-import type { Stat, ZooKeeperClient } from '@zoo/client'
+import { createClient, isKeeperError, tlsFromEnvironment } from '@zoo/client'
+import type { ClientOptions, Stat, ZooKeeperClient } from '@zoo/client'
 
 export interface ShellIo {
   out(line: string): void
@@ -202,13 +202,18 @@ function permString(perms: number): string {
 export interface ShellOptions {
   /** asked of the server; also how long to wait for a first session (default 30 s) */
   sessionTimeoutMs?: number
+  /** connect over TLS (a secureClientPort); default: from ZOO_TLS_CA/CERT/KEY when set, else plain */
+  tls?: ClientOptions['tls']
 }
 
 /** The shell: one command from `words`, else a prompt on stdin. Returns the exit code. */
 export async function runShell(connectString: string, words: string[], io: ShellIo = defaultIo, options: ShellOptions = {}): Promise<number> {
   const sessionTimeoutMs = options.sessionTimeoutMs ?? 30_000
-  const zk = await createClient(connectString, { sessionTimeoutMs }).catch((e: unknown) => {
-    const why = isKeeperError(e) ? e.codeName : (e as Error).message
+  const tls = options.tls ?? tlsFromEnvironment()
+  const zk = await createClient(connectString, { sessionTimeoutMs, tls }).catch((e: unknown) => {
+    // The cause says why no session came (a refused TLS certificate, say), the code only that none did.
+    const cause = (e as Error).cause instanceof Error ? `: ${((e as Error).cause as Error).message}` : ''
+    const why = isKeeperError(e) ? `${e.codeName}${cause}` : (e as Error).message
     throw new Error(`no session with ${connectString} within ${sessionTimeoutMs} ms (${why})`, { cause: e })
   })
   try {

@@ -3,7 +3,7 @@
 import t from 'tap'
 import { execFile } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
-import { startZooCluster } from '@zoo/testkit'
+import { makeTestPki, startZooCluster } from '@zoo/testkit'
 
 // Real processes on a shared 2-core machine: each run starts Node + tsx.
 t.setTimeout(240_000)
@@ -28,7 +28,7 @@ async function zooShell(args: string[], input?: string): Promise<RunResult> {
 t.test('usage: --help answers 0, a missing connect string or an option answers 2', async (t) => {
   const help = await zooShell(['--help'])
   t.equal(help.code, 0)
-  t.match(help.stdout, /^usage: zoo-shell <connect-string> \[command\.\.\.\]/)
+  t.match(help.stdout, /^usage: zoo-shell \[--tls-ca <file>\] \[--tls-cert <file>\] \[--tls-key <file>\] <connect-string> \[command\.\.\.\]/)
   t.match(help.stdout, /create \[-e\] \[-s\]/)
   const none = await zooShell([])
   t.equal(none.code, 2)
@@ -60,4 +60,25 @@ t.test('without a command: a prompt reading commands from stdin until quit', asy
   t.match(session.stdout, /^(\[zk: [^\]]+\] )*two words$/m)
   t.match(session.stderr, /unknown command: not-a-command/)
   t.notMatch(session.stderr, /NONODE/, 'nothing runs after quit')
+})
+
+t.test('--tls-ca/--tls-cert: a TLS-only member with client certificates required', async (t) => {
+  const pki = makeTestPki('zoo-shell-tls')
+  t.teardown(pki.remove)
+  const ca = pki.ca('shell')
+  const server = pki.leaf('server', ca)
+  const client = pki.leaf('operator', ca, { subject: '/O=zoo/CN=operator' })
+  const config = { 'ssl.keyStore.location': server.keyStorePath, 'ssl.trustStore.location': ca.certPath, 'ssl.clientAuth': 'need' }
+  const member = await startZooCluster({ members: 1, config, tls: { probe: { ca: ca.certPem, cert: client.certPem, key: client.keyPem } } })
+  t.teardown(() => member.stop())
+  const flags = ['--tls-ca', ca.certPath, '--tls-cert', client.keyStorePath]
+  const created = await zooShell([...flags, member.connectString, 'create', '/over-tls', 'yes'])
+  t.equal(created.code, 0, created.stderr)
+  const got = await zooShell([...flags, member.connectString, 'get', '/over-tls'])
+  t.match(got.stdout, /^yes$/m)
+  const separate = await zooShell(['--tls-ca', ca.certPath, '--tls-cert', client.certPath, '--tls-key', client.keyPath, member.connectString, 'get', '/over-tls'])
+  t.match(separate.stdout, /^yes$/m, 'certificate and key in files of their own')
+  const noCert = await zooShell(['--tls-ca', ca.certPath, member.connectString, 'get', '/over-tls'])
+  t.equal(noCert.code, 1)
+  t.match(noCert.stderr, /TLS connection to 127\.0\.0\.1:\d+.*certificate/, 'the refusal is named')
 })

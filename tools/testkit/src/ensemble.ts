@@ -101,7 +101,9 @@ export async function layOutEnsemble(root: string, options: EnsembleLayout): Pro
     }
     if (options.tlsOnly === true) {
       lines.secureClientPort = member.clientPort
+      lines.secureClientPortAddress = '127.0.0.1'
       delete lines.clientPort
+      delete lines.clientPortAddress
     }
     const text = Object.entries(lines).map(([key, value]) => `${key}=${value}`)
     if (members.length > 1) for (const peer of members) text.push(`server.${peer.id}=127.0.0.1:${peer.quorumPort}:${peer.electionPort}`)
