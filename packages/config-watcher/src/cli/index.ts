@@ -5,7 +5,7 @@
 import { readFile } from 'node:fs/promises'
 import { Command, CommanderError, Option } from 'commander'
 import * as z from 'zod'
-import { createClient, type ZooKeeperClient } from '@zoo/client'
+import { createClient, readTlsFiles, type ZooKeeperClient } from '@zoo/client'
 import type { Redis } from 'ioredis'
 import { publishConfig as publishZk } from '../zookeeper/publish.js'
 import { readConfig as readZk, watchConfig as watchZk } from '../zookeeper/watch.js'
@@ -33,6 +33,9 @@ interface Common {
   redis?: string
   subtree?: boolean
   json?: boolean
+  tlsCa?: string
+  tlsCert?: string
+  tlsKey?: string
 }
 
 /** The backend a command talks to, opened per command and closed after it. */
@@ -45,7 +48,9 @@ interface Backend {
 
 async function openBackend(path: string, options: Common): Promise<Backend> {
   if (options.redis !== undefined) return openRedis(path, options.redis)
-  const zk: ZooKeeperClient = await createClient(options.connect, { sessionTimeoutMs: 10_000 })
+  const files = { ca: options.tlsCa, cert: options.tlsCert, key: options.tlsKey }
+  const tls = Object.values(files).every((f) => f === undefined) ? undefined : readTlsFiles(files)
+  const zk: ZooKeeperClient = await createClient(options.connect, { sessionTimeoutMs: 10_000, tls })
   const subtree = options.subtree === true
   return {
     read: (schema) => readZk(zk, path, schema, { subtree }),
@@ -115,6 +120,9 @@ export function createProgram(io: CliIO): Command {
       .option('--redis <url>', 'use the Redis backend (the path is the key), e.g. redis://127.0.0.1:6379')
       .option('--subtree', 'the config is the children of <path>, one key each (ZooKeeper only)')
       .option('--json', 'machine-readable output: one JSON object per line')
+      .addOption(new Option('--tls-ca <file>', 'connect over TLS, trusting the CA certificates in this PEM file').env('ZOO_TLS_CA'))
+      .addOption(new Option('--tls-cert <file>', 'this client\'s certificate (PEM; may hold the key too, as Apache\'s PEM key store)').env('ZOO_TLS_CERT'))
+      .addOption(new Option('--tls-key <file>', 'the key of --tls-cert, when in a file of its own').env('ZOO_TLS_KEY'))
 
   common(program.command('get <path>').description('print the config, validated'))
     .action(async (path: string, options: Common) => {
