@@ -5,11 +5,13 @@
 // Both ensembles are laid out by @zoo/testkit from one zoo.cfg template (one OS process per
 // member, `zoo server --config` as `zoo cluster up` runs it), so their settings cannot drift apart.
 // Run: npm run bench -w @zoo/bench [-- --sessions 32 --depth 16 --seconds 8 --members 3 --target both]
-// `--target zoo,zoo-quorum-tls` compares plain links between members with sslQuorum (TLS).
+// `--target zoo,zoo-quorum-tls` compares plain links between members with sslQuorum (TLS);
+// `--target zoo,zoo-client-tls` compares the plain client port with a TLS-only one (secureClientPort,
+// ssl.clientAuth=need, every session with its own handshake and certificate).
 import { readFileSync } from 'node:fs'
 import { parseArgs } from 'node:util'
 import { createClient } from '@zoo/client'
-import type { ZooKeeperClient } from '@zoo/client'
+import type { ClientOptions, ZooKeeperClient } from '@zoo/client'
 import { makeTestPki, startApacheZooKeeper, startZooCluster } from '@zoo/testkit'
 import type { ApacheEnsemble } from '@zoo/testkit'
 
@@ -34,7 +36,7 @@ const SESSION_TIMEOUT_MS = 10_000
 const SNAP_COUNT = 100_000
 /** zoo.cfg lines both servers get (the testkit adds tickTime, initLimit 10, syncLimit 5, ports). */
 const SHARED_CONFIG = { maxSessionTimeout: SESSION_TIMEOUT_MS * 2, snapCount: SNAP_COUNT }
-const TARGET_NAMES = ['apache', 'zoo', 'zoo-quorum-tls']
+const TARGET_NAMES = ['apache', 'zoo', 'zoo-quorum-tls', 'zoo-client-tls']
 const TARGETS = args.target === 'both' ? ['apache', 'zoo'] : (args.target as string).split(',')
 for (const t of TARGETS) if (!TARGET_NAMES.includes(t)) throw new Error(`--target ${t}: expected both, or a comma-separated list of ${TARGET_NAMES.join(', ')}`)
 if (!Number.isInteger(MEMBERS) || MEMBERS < 3) throw new Error(`--members ${args.members}: the failover phase needs at least 3 members`)
@@ -44,6 +46,8 @@ interface Target {
   ensemble: ApacheEnsemble
   /** How each setting is enforced on this server, for the settings table. */
   settings: Record<string, string>
+  /** What every client of this target connects with (TLS, say), besides the session timeout. */
+  clientOptions?: ClientOptions
 }
 
 interface PhaseResult {
@@ -85,8 +89,9 @@ async function killLeader(ensemble: ApacheEnsemble): Promise<void> {
 }
 
 /** Longest gap between acknowledged writes of one client while the leader is killed. */
-async function failoverWindowMs(ensemble: ApacheEnsemble): Promise<number> {
-  const zk = await createClient(ensemble.connectString, { sessionTimeoutMs: SESSION_TIMEOUT_MS })
+async function failoverWindowMs(target: Target): Promise<number> {
+  const ensemble = target.ensemble
+  const zk = await createClient(ensemble.connectString, { ...target.clientOptions, sessionTimeoutMs: SESSION_TIMEOUT_MS })
   await zk.create('/failover', '').catch(() => undefined)
   let last = performance.now()
   let worst = 0
@@ -130,7 +135,7 @@ function memberPids(ensemble: ApacheEnsemble): number[] {
 
 async function measure(target: Target) {
   const clients = await Promise.all(
-    Array.from({ length: SESSIONS }, () => createClient(target.ensemble.connectString, { sessionTimeoutMs: SESSION_TIMEOUT_MS })),
+    Array.from({ length: SESSIONS }, () => createClient(target.ensemble.connectString, { ...target.clientOptions, sessionTimeoutMs: SESSION_TIMEOUT_MS })),
   )
   const negotiatedTimeoutMs = clients[0]?.negotiatedTimeoutMs ?? NaN
   await clients[0]?.create('/bench', '').catch(() => undefined)
@@ -139,7 +144,7 @@ async function measure(target: Target) {
   const reads = await phase(clients, (zk, i) => zk.getData(`/bench/s${i}`))
   const memory = memberPids(target.ensemble).map(rssMiB)
   await Promise.all(clients.map((c) => c.close()))
-  const failover = await failoverWindowMs(target.ensemble)
+  const failover = await failoverWindowMs(target)
   return { writes, reads, failover, negotiatedTimeoutMs, memoryMiB: memory.reduce((a, b) => a + b, 0) / memory.length }
 }
 
@@ -150,7 +155,7 @@ async function zooTarget(): Promise<Target> {
   return {
     name: 'zoo',
     ensemble,
-    settings: { ...ZOO_SETTINGS, 'member links': 'plain TCP' },
+    settings: { ...ZOO_SETTINGS, 'member links': 'plain TCP', 'client port': 'plain TCP' },
   }
 }
 
@@ -167,6 +172,23 @@ async function zooQuorumTlsTarget(): Promise<Target> {
     pki.remove()
   }
   return { name: 'zoo-quorum-tls', ensemble, settings: { ...ZOO_SETTINGS, 'member links': 'TLS 1.3, mutual authentication (EC P-256 certificates)' } }
+}
+
+/** The same zoo cluster serving clients over TLS only (secureClientPort, clientAuth=need). */
+async function zooClientTlsTarget(): Promise<Target> {
+  const pki = makeTestPki('zoo-bench-client-pki')
+  const ca = pki.ca('bench')
+  const server = pki.leaf('server', ca)
+  const client = pki.leaf('client', ca)
+  const tls = { ca: ca.certPem, cert: client.certPem, key: client.keyPem }
+  const config = { ...SHARED_CONFIG, 'ssl.keyStore.location': server.keyStorePath, 'ssl.trustStore.location': ca.certPath, 'ssl.clientAuth': 'need' }
+  const ensemble = await startZooCluster({ members: MEMBERS, tickTimeMs: TICK_MS, config, tls: { probe: tls } })
+  const stop = ensemble.stop
+  ensemble.stop = async () => {
+    await stop()
+    pki.remove()
+  }
+  return { name: 'zoo-client-tls', ensemble, clientOptions: { tls }, settings: { ...ZOO_SETTINGS, 'member links': 'plain TCP', 'client port': 'TLS only (1.3), client certificates required (EC P-256)' } }
 }
 
 async function apacheTarget(): Promise<Target> {
@@ -186,7 +208,8 @@ async function apacheTarget(): Promise<Target> {
 const results: Record<string, Awaited<ReturnType<typeof measure>>> = {}
 const settings: Record<string, Record<string, string>> = {}
 for (const name of TARGETS) {
-  const target = name === 'zoo' ? await zooTarget() : name === 'zoo-quorum-tls' ? await zooQuorumTlsTarget() : await apacheTarget()
+  const starters: Record<string, () => Promise<Target>> = { zoo: zooTarget, 'zoo-quorum-tls': zooQuorumTlsTarget, 'zoo-client-tls': zooClientTlsTarget, apache: apacheTarget }
+  const target = await (starters[name] as () => Promise<Target>)()
   try {
     results[name] = await measure(target)
     settings[name] = {
@@ -204,7 +227,7 @@ const f = (n: number, digits = 0) => (Number.isFinite(n) ? n.toFixed(digits) : '
 const names = Object.keys(settings)
 console.log(`\n| setting | ${names.join(' | ')} |`)
 console.log(`| --- | ${names.map(() => '---').join(' | ')} |`)
-for (const key of ['members', 'fsync', 'tickTime', 'session timeout', 'snapshot interval', 'member links']) {
+for (const key of ['members', 'fsync', 'tickTime', 'session timeout', 'snapshot interval', 'member links', 'client port']) {
   console.log(`| ${key} | ${names.map((n) => settings[n]?.[key] ?? '-').join(' | ')} |`)
 }
 console.log(`\nload: ${SESSIONS} sessions x ${DEPTH} in flight, ${SECONDS} s per phase, ${VALUE.length}-byte values\n`)
@@ -221,3 +244,4 @@ const ratio = (label: string, a: (typeof results)[string] | undefined, b: (typeo
 }
 ratio('zoo / apache', zoo, apache)
 ratio('zoo-quorum-tls / zoo', results['zoo-quorum-tls'], zoo)
+ratio('zoo-client-tls / zoo', results['zoo-client-tls'], zoo)
