@@ -5,82 +5,21 @@ import t from 'tap'
 import { cpSync, existsSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { fourLetterWord, freePort, spawnTracked, startApacheZooKeeper, tempDir, waitFor } from '@zoo/testkit'
-import type { ApacheEnsemble, Spawned } from '@zoo/testkit'
-import { CLI, PACKAGE_DIR, run, zoo } from '../support/cli.js'
+import type { ApacheEnsemble } from '@zoo/testkit'
+import { run, zoo } from '../support/cli.js'
+import { KAZOO, differences, dump as dumpWith, kazoo, startZoo, timed as timedWith, zooConfig } from './support.js'
 import { importApacheDataDir } from '../../src/migrate/import.js'
 import { MigrationError } from '../../src/migrate/apache-dir.js'
 import { loadZooDataDir } from '../../src/migrate/export.js'
 
-const KAZOO = new URL('./kazoo_tree.py', import.meta.url).pathname
 // 100,000 (ZOO_MIGRATE_BULK=100000) takes about 4 minutes on 2 busy cores, most of it kazoo
 // reading the tree three times; CI runs 20,000 to stay within its per-file budget.
 const BULK_NODES = Number(process.env.ZOO_MIGRATE_BULK ?? 20_000)
 /** Nodes the ephemeral's session owns (dropped by a plain import) live under this parent. */
 const EPHEMERAL_PARENT = '/eph'
-
-interface DumpedNode {
-  path: string
-  data: string | null
-  acl: string[]
-  stat: number[]
-}
-
-async function kazoo(args: string[], timeoutMs = 240_000): Promise<string> {
-  const result = await run('/usr/bin/python3', [KAZOO, ...args], { timeoutMs })
-  if (result.code !== 0) throw new Error(`kazoo_tree.py ${args[0]} failed (${result.code}):\n${result.stderr.slice(-3000)}`)
-  return result.stdout
-}
-
-/** Runs a step and notes its duration in the TAP output (the figures in the README come from here). */
-async function timed<T>(what: string, step: () => Promise<T>): Promise<T> {
-  const startMs = performance.now()
-  try {
-    return await step()
-  } finally {
-    t.comment(`${what}: ${((performance.now() - startMs) / 1000).toFixed(1)} s`)
-  }
-}
-
-async function dump(connect: string, file: string): Promise<Map<string, DumpedNode>> {
-  await timed(`kazoo reads ${file.split('/').at(-1)}`, () => kazoo(['dump', connect, file]))
-  const nodes = new Map<string, DumpedNode>()
-  for (const line of readFileSync(file, 'utf8').split('\n')) {
-    if (line === '') continue
-    const node = JSON.parse(line) as DumpedNode
-    nodes.set(node.path, node)
-  }
-  return nodes
-}
-
-/** Differences between two dumps, ignoring the paths `skip` says to (at most 20 listed). */
-function differences(expected: Map<string, DumpedNode>, actual: Map<string, DumpedNode>, skip: (path: string) => boolean = () => false): string[] {
-  const out: string[] = []
-  for (const [path, node] of expected) {
-    if (skip(path)) continue
-    const other = actual.get(path)
-    if (other === undefined) out.push(`missing ${path}`)
-    else if (JSON.stringify(other) !== JSON.stringify(node)) out.push(`differs ${path}: ${JSON.stringify(node)} vs ${JSON.stringify(other)}`)
-  }
-  for (const path of actual.keys()) if (!expected.has(path) && !skip(path)) out.push(`extra ${path}`)
-  return out.slice(0, 20)
-}
-
-async function startZoo(configFile: string, clientPort: number): Promise<Spawned> {
-  const server = spawnTracked(process.execPath, ['--import', 'tsx', '--conditions=zoo-source', CLI, 'server', '--config', configFile], { cwd: PACKAGE_DIR })
-  try {
-    await waitFor(async () => /Mode: (standalone|leader)/.test(await fourLetterWord(clientPort, 'srvr', '127.0.0.1', 1_000).catch(() => '')), 90_000, 'zoo to serve on the imported dataDir')
-  } catch (e) {
-    await server.stop()
-    throw new Error(`${(e as Error).message}\n${server.output().slice(-3000)}`)
-  }
-  return server
-}
-
-/** zoo.cfg of the Apache member with dataDir pointed at `dataDir`: the only line a user changes. */
-function zooConfig(apacheConfig: string, dataDir: string, file: string): void {
-  const text = readFileSync(apacheConfig, 'utf8').replace(/^dataDir=.*$/m, `dataDir=${dataDir}`)
-  writeFileSync(file, text)
-}
+const note = (line: string) => t.comment(line)
+const dump = (connect: string, file: string) => dumpWith(note, connect, file)
+const timed = <T>(what: string, step: () => Promise<T>) => timedWith(note, what, step)
 
 /**
  * The log file and offset of the last setData of `path` (records: long crc, int length, txn
@@ -221,6 +160,21 @@ t.test('a corrupted snapshot is refused with a clear report and nothing is writt
   t.match(result.stderr, /nothing was written/)
   t.notOk(existsSync(target), 'no target directory')
   t.same(readdirSync(work.path).filter((n) => n.endsWith('.tmp')), [], 'no temporary directory left')
+})
+
+t.test('a corrupted newest snapshot is passed over (as Apache does) and an older one used', async (t) => {
+  const copy = join(work.path, 'corrupt-newest')
+  cpSync(pristine, copy, { recursive: true })
+  const version = join(copy, 'version-2')
+  const zxidOf = (name: string) => BigInt(`0x${name.slice('snapshot.'.length)}`)
+  const newest = readdirSync(version).filter((n) => n.startsWith('snapshot.')).reduce((a, b) => (zxidOf(a) >= zxidOf(b) ? a : b))
+  const bytes = readFileSync(join(version, newest))
+  bytes[Math.floor(bytes.length / 2)] ^= 0x55
+  writeFileSync(join(version, newest), bytes)
+  const report = await importApacheDataDir({ from: copy, to: join(work.path, 'corrupt-newest-import') })
+  t.same(report.skippedSnapshots.map((s) => s.file), [newest], 'the corrupt one is reported')
+  t.not(report.snapshotFile, newest)
+  t.equal(report.nodes, before.size - 1, 'the same tree from the older snapshot and more of the log')
 })
 
 t.test('--keep-ephemerals keeps the session until zoo expires it', async (t) => {
