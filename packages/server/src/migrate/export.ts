@@ -8,7 +8,7 @@ import { SnapshotStore, TxnLog } from '@zoo/consensus'
 import { DataTree, decodeTxn, readSnapshot, writeApacheSnapshot } from '@zoo/znode'
 import { APACHE_VERSION_DIR, MigrationError } from './apache-dir.js'
 import { carriedEpochs } from './epochs.js'
-import { writeDirAtomically } from './target-dir.js'
+import { checkTarget, writeDirAtomically } from './target-dir.js'
 
 export interface ExportOptions {
   /** A stopped zoo member's dataDir. */
@@ -60,6 +60,8 @@ export async function loadZooDataDir(dataDir: string): Promise<DataTree> {
 }
 
 export async function exportToApache(options: ExportOptions): Promise<ExportReport> {
+  // Refuse a bad target before the (possibly long) read; checked again when writing.
+  await checkTarget(options.to)
   const tree = await loadZooDataDir(options.from)
   const lastZxid = tree.lastProcessedZxid
   const { currentEpoch, acceptedEpoch } = await carriedEpochs(options.from, lastZxid)

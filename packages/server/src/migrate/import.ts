@@ -9,7 +9,7 @@ import type { LogTail } from '@zoo/znode'
 import { MigrationError, loadApacheDataDir, versionDir } from './apache-dir.js'
 import type { SkippedSnapshot } from './apache-dir.js'
 import { carriedEpochs } from './epochs.js'
-import { writeDirAtomically } from './target-dir.js'
+import { checkTarget, writeDirAtomically } from './target-dir.js'
 
 export interface ImportOptions {
   /** Apache's dataDir (holding version-2/ and myid). */
@@ -43,6 +43,8 @@ export interface ImportReport {
 
 /** Imports; throws MigrationError (nothing written) where the dataDir cannot be taken over whole. */
 export async function importApacheDataDir(options: ImportOptions): Promise<ImportReport> {
+  // Refuse a bad target before the (possibly long) read; checked again when writing.
+  await checkTarget(options.to)
   const load = await loadApacheDataDir(options.from, options.fromLog)
   const { replay } = load
   if (replay.digestMismatches.length > 0) {
