@@ -5,7 +5,7 @@
  */
 import { createClient, isConnectionLoss, isNoNode, type ZooKeeperClient } from '@zoo/client'
 import { publishConfig, InvalidConfigError, type ConfigVersion } from '@zoo/config-watcher'
-import { startLocalCluster } from './cluster.js'
+import { startLocalCluster, type LocalTarget } from '@zoo/testkit'
 import { CONFIG_PATH, CheckoutConfig, startService, type CheckoutConfig as Config, type Service, type ServiceEvent } from './service.js'
 
 export interface DemoResult {
@@ -33,11 +33,12 @@ async function hit(service: Service, count: number): Promise<string[]> {
   return [...counts].map(([answer, n]) => `${n} x ${answer}`)
 }
 
-export async function runDemo(log: (line: string) => void): Promise<DemoResult> {
+/** `target`: what serves the local cluster, zoo (default) or Apache ZooKeeper 3.8. */
+export async function runDemo(log: (line: string) => void, options: { target?: LocalTarget } = {}): Promise<DemoResult> {
   const t0 = performance.now()
   const stamp = () => `+${((performance.now() - t0) / 1000).toFixed(3)}s`
-  log('starting a local 3-member cluster (Apache ZooKeeper 3.8; `zoo cluster` later)...')
-  const cluster = await startLocalCluster(3)
+  log(`starting a local 3-member cluster (${options.target ?? 'zoo'})...`)
+  const cluster = await startLocalCluster({ target: options.target, members: 3 })
   const services: Service[] = []
   const published = new Map<number, number>()
   const table: DemoResult['table'] = new Map()
@@ -53,7 +54,7 @@ export async function runDemo(log: (line: string) => void): Promise<DemoResult> 
   }
   const admin = await createClient(cluster.connectString)
   try {
-    log(`cluster up: ${[...cluster.members].map(([id, a]) => `member ${id} at ${a}`).join(', ')}`)
+    log(`cluster up, ${cluster.description}: ${[...cluster.addresses].map(([id, a]) => `member ${id} at ${a}`).join(', ')}`)
     const publish = async (value: Config) => {
       const { version, startedMs } = await publishSafely(admin, value, log)
       published.set(version.version, startedMs)
@@ -84,7 +85,7 @@ export async function runDemo(log: (line: string) => void): Promise<DemoResult> 
     log(`  service-1 still serves on version 1: ${http['after the invalid update']!.join(', ')}`)
 
     const victim = cluster.memberAt(services[0]!.zk.connectedHost!)!
-    log(`${stamp()} killing member ${victim} (kill -9, a ${await cluster.role(victim)}), the one service-1 is connected to`)
+    log(`${stamp()} killing member ${victim} (kill -9, a ${await cluster.mode(victim)}), the one service-1 is connected to`)
     await cluster.kill(victim)
     await publish({ newCheckout: true, rateLimitPerSec: 2 })
     http['version 3, 10 requests'] = await hit(services[0]!, 10)

@@ -9,7 +9,7 @@ import {
   FenceServer, Fleet, checkHistory, spawnCandidate, verdict, writesAfterStandDown,
   type ParticipantEvent, type WriteRecord,
 } from '@zoo/leader-latch/testing'
-import { startLocalCluster } from './cluster.js'
+import { startLocalCluster, type LocalTarget } from '@zoo/testkit'
 
 export interface DemoOptions {
   candidates: number
@@ -18,6 +18,8 @@ export interface DemoOptions {
   /** how long the paused leader stays stopped */
   pauseMs: number
   print: (line: string) => void
+  /** what serves the local cluster: zoo (default) or Apache ZooKeeper 3.8 */
+  target?: LocalTarget
 }
 
 export interface DemoResult {
@@ -40,7 +42,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
   const say = (what: string) => line(performance.now(), 'demo', what)
 
   say(`starting a local cluster ...`)
-  const cluster = await startLocalCluster({ members: 3, tickTimeMs: options.tickTimeMs })
+  const cluster = await startLocalCluster({ target: options.target, members: 3, tickTimeMs: options.tickTimeMs })
   const fence = await FenceServer.start()
   say(`${cluster.description} at ${cluster.connectString}; fenced resource on 127.0.0.1:${fence.port}`)
   const ids = Array.from({ length: options.candidates }, (_, i) => `cand-${i + 1}`)

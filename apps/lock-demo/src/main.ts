@@ -4,24 +4,26 @@
  * fencing token), kills the lock holder with kill -9, later the cluster leader, prints a timeline,
  * and ends by checking the file: completed sections == counter, and no two overlapped.
  *
- * usage: tsx --conditions=zoo-source src/main.ts [--backend zookeeper|redis] [--workers 4] [--seconds 24]
+ * usage: tsx --conditions=zoo-source src/main.ts [--backend zookeeper|redis] [--target zoo|apache] [--workers 4] [--seconds 24]
  */
 import { spawn, type ChildProcess } from 'node:child_process'
 import { createInterface } from 'node:readline'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
-import { startApacheZooKeeper, startRedis, tempDir } from '@zoo/testkit'
+import { parseLocalTarget, startLocalCluster, startRedis, tempDir } from '@zoo/testkit'
 import { createLedger, readLedger } from './resource.js'
 
 const { values } = parseArgs({
   options: {
     backend: { type: 'string', default: 'zookeeper' },
+    target: { type: 'string' },
     workers: { type: 'string', default: '4' },
     seconds: { type: 'string', default: '24' },
   },
 })
 const backend = values.backend === 'redis' ? 'redis' : 'zookeeper'
 if (values.backend !== backend) throw new Error(`--backend must be zookeeper or redis, not ${values.backend}`)
+const TARGET = parseLocalTarget(values.target)
 const WORKERS = Number(values.workers)
 const RUN_MS = Number(values.seconds) * 1_000
 
@@ -33,29 +35,23 @@ interface Cluster {
   stop: () => Promise<void>
 }
 
-/**
- * A local cluster. `zoo cluster up` is not ready yet, so this starts a 3-member Apache ZooKeeper
- * 3.8 ensemble through @zoo/testkit; switching to zoo's own cluster is a change here only.
- */
-async function startLocalCluster(): Promise<Cluster> {
+/** redis-server, or a 3-member zoo cluster (Apache ZooKeeper 3.8 with `--target apache`), on 127.0.0.1. */
+async function startBackend(): Promise<Cluster> {
   if (backend === 'redis') {
     const redis = await startRedis()
     return { connect: redis.url, describe: `redis-server on ${redis.url}`, stop: redis.stop }
   }
-  const ensemble = await startApacheZooKeeper({ members: 3 })
+  const cluster = await startLocalCluster({ target: TARGET, members: 3 })
   return {
-    connect: ensemble.connectString,
-    describe: `3-member Apache ZooKeeper 3.8 ensemble on ${ensemble.connectString}`,
+    connect: cluster.connectString,
+    describe: `${cluster.description} on ${cluster.connectString}`,
     killLeader: async () => {
-      for (const member of ensemble.members) {
-        if ((await ensemble.mode(member.id)) === 'leader') {
-          await ensemble.kill(member.id)
-          return `member ${member.id} (port ${member.clientPort})`
-        }
-      }
-      return 'nobody (no leader found)'
+      const id = await cluster.leader()
+      if (id === undefined) return 'nobody (no leader found)'
+      await cluster.kill(id)
+      return `member ${id} (${cluster.addresses.get(id)})`
     },
-    stop: ensemble.stop,
+    stop: cluster.stop,
   }
 }
 
@@ -118,8 +114,8 @@ async function main(): Promise<number> {
   const dir = tempDir('lock-demo')
   const file = `${dir.path}/ledger.json`
   createLedger(file)
-  console.log(`starting a local cluster (${backend}) ...`)
-  const cluster = await startLocalCluster()
+  console.log(`starting a local cluster (${backend === 'redis' ? 'redis' : TARGET}) ...`)
+  const cluster = await startBackend()
   console.log(`${cluster.describe}\nshared file ${file}; ${WORKERS} workers; ${RUN_MS / 1000} s\n`)
   const kills: { ns: bigint; what: string }[] = []
   try {

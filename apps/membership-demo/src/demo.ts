@@ -9,7 +9,7 @@ import { createInterface } from 'node:readline'
 import { fileURLToPath } from 'node:url'
 import { createClient } from '@zoo/client'
 import { Group, type GroupSnapshot, type GroupUpdate } from '@zoo/membership'
-import { startLocalCluster } from './cluster.js'
+import { startLocalCluster, type LocalTarget } from '@zoo/testkit'
 import { WorkerInfo } from './schema.js'
 import type { WorkerInfo as Info } from './schema.js'
 
@@ -18,6 +18,8 @@ export interface DemoOptions {
   sessionTimeoutMs?: number
   /** how long the paused worker stays stopped past its session timeout */
   pauseBeyondTimeoutMs?: number
+  /** what serves the local cluster: zoo (default) or Apache ZooKeeper 3.8 */
+  target?: LocalTarget
 }
 
 export interface DemoResult {
@@ -36,6 +38,8 @@ export interface DemoResult {
 }
 
 const GROUP = '/demo/workers'
+/** The servers expire sessions on tick boundaries: a short tick keeps the timings near the timeout. */
+const TICK_TIME_MS = 500
 const WORKER = fileURLToPath(new URL('./worker.ts', import.meta.url))
 
 interface Worker {
@@ -97,15 +101,15 @@ export async function runDemo(log: (line: string) => void, options: DemoOptions 
   if (workerCount < 3) throw new RangeError('the demo needs at least 3 workers')
   const t0 = performance.now()
   const stamp = () => `+${((performance.now() - t0) / 1000).toFixed(3)}s`.padStart(9)
-  log('starting a local 3-member cluster (Apache ZooKeeper 3.8 via @zoo/testkit until `zoo cluster` is ready)...')
-  const cluster = await startLocalCluster()
+  log(`starting a local 3-member cluster (${options.target ?? 'zoo'})...`)
+  const cluster = await startLocalCluster({ target: options.target, members: 3, tickTimeMs: TICK_TIME_MS })
   const workers: Worker[] = []
   const admin = await createClient(cluster.connectString, { sessionTimeoutMs: 10_000 })
   const view = new LiveView(log, stamp)
   const watch = new Group(admin, GROUP, { schema: WorkerInfo }).watch()
   const following = view.follow(watch)
   try {
-    log(`${stamp()}  cluster up at ${cluster.connectString} (tickTime ${cluster.tickTimeMs} ms); watching ${GROUP}`)
+    log(`${stamp()}  cluster up: ${cluster.description} at ${cluster.connectString}; watching ${GROUP}`)
     for (let i = 1; i <= workerCount; i++) workers.push(startWorker(`worker-${i}`, cluster.connectString, sessionTimeoutMs, log, stamp))
     await view.until((s) => s.size === workerCount, `all ${workerCount} workers to join`)
     log(`${stamp()}  all ${workerCount} workers listed; each has a ${sessionTimeoutMs} ms session timeout`)

@@ -4,3 +4,4 @@ export { startApacheZooKeeper, apacheZooKeeperInstalled, APACHE_ZOOKEEPER_JAR, t
 export { startRedis, redisInstalled, REDIS_SERVER, type RedisServer } from './redis.js'
 export { startZooCluster, type ZooEnsemble, type ZooMember, type ZooClusterOptions } from './zoo.js'
 export { makeTestPki, type TestPki, type TestCa, type TestCert, type LeafOptions } from './certs.js'
+export { startLocalCluster, parseLocalTarget, LOCAL_TARGETS, LOCAL_TARGET_ENV, type LocalCluster, type LocalClusterOptions, type LocalTarget } from './local.js'
