@@ -10,5 +10,5 @@ import { ciChaosRun } from './support/ci-run.js'
 const SEED = Number(process.env.CHAOS_CI_ZOO_SEED ?? 13)
 
 t.test(`a seeded chaos run against a 3-member zoo ensemble passes the checker (seed ${SEED})`, { timeout: 300_000 }, async (t) => {
-  await ciChaosRun(t, { target: 'zoo', durationMs: 60_000, faults: ['kill', 'pause', 'partition', 'disk'], seed: SEED, minOperations: 2_000, minLeaderChanges: 3 })
+  await ciChaosRun(t, { target: 'zoo', durationMs: 60_000, faults: ['kill', 'pause', 'partition', 'disk'], seed: SEED, minOperations: 1_000, minLeaderChanges: 3 })
 })
