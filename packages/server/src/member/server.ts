@@ -127,6 +127,12 @@ export class ZooServer {
         this.metrics.inc('connection_rejected')
         this.log('warn', 'connection refused', { address, reason })
       },
+      // As Apache: every refusal counts as a failed authentication, a failed handshake also as such.
+      onTlsRefused: (address, reason, kind) => {
+        this.metrics.inc('auth_failed_count')
+        if (kind === 'handshake') this.metrics.inc('unsuccessful_handshake')
+        this.log('warn', 'TLS client refused', { address, reason })
+      },
     }
     if (config.clientPort !== undefined) {
       this.clientPort = new ClientPort({ ...limits, host: config.clientPortAddress, port: config.clientPort }, this.pipeline)

@@ -29,6 +29,8 @@ export interface ClientPortOptions extends ConnectionLimits {
   maxClientCnxns: number
   /** Told about refused connections (for metrics and logs). */
   onRejected?: (address: string, reason: string) => void
+  /** A TLS client refused: its handshake failed, or its certificate did not authenticate it. */
+  onTlsRefused?: (address: string, reason: string, kind: 'handshake' | 'authentication') => void
   /** Serve TLS (Apache's secureClientPort) instead of plain TCP. */
   tls?: ClientPortTls
 }
@@ -63,7 +65,7 @@ export class ClientPort {
     // ends that socket only. Node destroys it on a TLS error, but not on a handshake timeout
     // (a client that connects and says nothing) once this event has a listener: we do.
     server.on('tlsClientError', (error, socket) => {
-      this.options.onRejected?.(normalizeAddress(socket.remoteAddress ?? 'unknown'), `TLS handshake failed: ${error.message}`)
+      this.options.onTlsRefused?.(normalizeAddress(socket.remoteAddress ?? 'unknown'), `TLS handshake failed: ${error.message}`, 'handshake')
       socket.destroy()
     })
     this.reloader = new TlsReloader(tls.settings, tls.material, {
@@ -82,14 +84,14 @@ export class ClientPort {
     if (certificate === undefined) return this.onSocket(socket, [])
     const address = normalizeAddress(socket.remoteAddress ?? 'unknown')
     if (!socket.authorized) {
-      this.options.onRejected?.(address, `client certificate not trusted: ${String(socket.authorizationError)}`)
+      this.options.onTlsRefused?.(address, `client certificate not trusted: ${String(socket.authorizationError)}`, 'authentication')
       return void socket.destroy()
     }
     let subject: string
     try {
       subject = subjectRfc2253(certificate.raw)
     } catch (e) {
-      this.options.onRejected?.(address, `client certificate subject unreadable: ${(e as Error).message}`)
+      this.options.onTlsRefused?.(address, `client certificate subject unreadable: ${(e as Error).message}`, 'authentication')
       return void socket.destroy()
     }
     this.onSocket(socket, [{ scheme: 'x509', id: subject }])

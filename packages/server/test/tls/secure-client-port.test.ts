@@ -67,6 +67,7 @@ t.test('clientAuth=want: x509 identity for a client with a trusted certificate, 
 
   const error = await client(mallory, { sessionTimeoutMs: 2000 }).catch((e: unknown) => e)
   t.match(error, { code: ErrorCode.CONNECTIONLOSS }, 'an untrusted certificate is refused (Apache: x509 authentication fails, connection closed)')
+  t.ok(server.metrics.get('auth_failed_count') >= 2, 'counted as failed authentications (one per attempt, plus addAuth x509)')
 })
 
 t.test('clientAuth=need: no certificate or an untrusted one is refused with a clear error', async (t) => {
@@ -91,6 +92,7 @@ t.test('plain bytes on the TLS port close that connection only', async (t) => {
     socket.on('data', () => undefined)
   })
   t.ok(closed, 'the server closed the plain connection')
+  await waitFor(async () => server.metrics.get('unsuccessful_handshake') >= 1, 10_000, 'the failed handshake to be counted')
   const word = await new Promise<string>((resolve, reject) => {
     const chunks: Buffer[] = []
     const socket = connectTcp({ host: '127.0.0.1', port: server.secureClientPortNumber as number }, () => socket.end('ruok'))
