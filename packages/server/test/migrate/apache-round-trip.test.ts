@@ -2,7 +2,7 @@
 // its dataDir is imported; `zoo server` on the imported dir serves the same nodes (data, ACL,
 // Stat, read through kazoo); the zoo dir is exported and Apache serves the same nodes again.
 import t from 'tap'
-import { cpSync, existsSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
+import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { fourLetterWord, freePort, spawnTracked, startApacheZooKeeper, tempDir, waitFor } from '@zoo/testkit'
 import type { ApacheEnsemble } from '@zoo/testkit'
@@ -175,6 +175,21 @@ t.test('a corrupted newest snapshot is passed over (as Apache does) and an older
   t.same(report.skippedSnapshots.map((s) => s.file), [newest], 'the corrupt one is reported')
   t.not(report.snapshotFile, newest)
   t.equal(report.nodes, before.size - 1, 'the same tree from the older snapshot and more of the log')
+})
+
+t.test('txn logs in a separate dataLogDir (--from-log)', async (t) => {
+  const dataDir = join(work.path, 'split-data')
+  const logDir = join(work.path, 'split-log')
+  cpSync(pristine, dataDir, { recursive: true })
+  mkdirSync(join(logDir, 'version-2'), { recursive: true })
+  for (const name of readdirSync(join(dataDir, 'version-2')).filter((n) => n.startsWith('log.'))) {
+    renameSync(join(dataDir, 'version-2', name), join(logDir, 'version-2', name))
+  }
+  const whole = await importApacheDataDir({ from: pristine, to: join(work.path, 'whole-import') })
+  const split = await importApacheDataDir({ from: dataDir, fromLog: logDir, to: join(work.path, 'split-import') })
+  t.equal(split.lastZxid, whole.lastZxid)
+  t.equal(split.digest, whole.digest)
+  t.ok(split.logFiles.length > 0, 'logs read from the dataLogDir')
 })
 
 t.test('--keep-ephemerals keeps the session until zoo expires it', async (t) => {
