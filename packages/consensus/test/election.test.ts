@@ -134,3 +134,16 @@ t.test('every voter agreeing concludes at once (nobody is left to send a better 
   t.equal(e.onNotification(2, looking(vote(3))), undefined, 'quorum {1, 2} on 3 waits for 3')
   t.same(e.onNotification(3, looking(vote(3))), { vote: vote(3), round: 1 })
 })
+
+t.test('a worse vote of our round is answered with ours at once (the sender missed it), a better one is not', async (t) => {
+  const { e, sent } = setup(2, vote(2))
+  e.start()
+  const before = sent.length
+  e.onNotification(1, looking(vote(1)))
+  t.same(sent.slice(before), [{ to: 1, n: looking(vote(2)) }], 'our vote, to the sender only')
+  const after = sent.length
+  e.onNotification(1, looking(vote(2)))
+  t.equal(sent.length, after, 'it agrees now: nothing more to say')
+  e.onNotification(3, looking(vote(3)))
+  t.same(sent.slice(after).map((s) => s.to), ['all'], 'a better vote is adopted and broadcast, not answered')
+})

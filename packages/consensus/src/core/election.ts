@@ -126,6 +126,11 @@ export class Election {
       this.proposal = vote
       this.recordOwn()
       this.announce()
+    } else if (this.proposal !== undefined && betterVote(this.proposal, vote)) {
+      // It has not heard our better vote (it was following when we announced it, say, and
+      // answered with whom it followed): tell it now rather than at our next resend. It adopts
+      // our vote, so this is answered once per worse vote, never back and forth.
+      this.host.send(from, this.notification())
     }
     this.votes.set(from, { vote, round: n.round, state: 'looking' })
     return this.evaluate()
