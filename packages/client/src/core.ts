@@ -340,7 +340,7 @@ export class ClientCore extends EventEmitter {
 
   private connectNext(): void {
     if (this.session.terminal || this.closing) return
-    const { host, delayMs } = this.ring.next()
+    const { host, delayMs } = this.ring.next(this.clock.now())
     this.connectTimer = this.clock.setTimeout(() => {
       this.connectTimer = undefined
       if (this.session.terminal || this.closing) return

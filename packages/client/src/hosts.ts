@@ -1,8 +1,12 @@
 /**
  * Which host to try next and how long to wait first. Hosts are shuffled once (so a fleet of
  * clients spreads over the ensemble), then tried round-robin starting after the host we just
- * lost. A full round of failures backs off exponentially with jitter; a successful handshake
- * resets the backoff. Pure: randomness comes in as a function.
+ * lost. A full round of failures backs off exponentially with jitter, and never by more than
+ * half the time spent without a connection so far: members refuse clients at once during an
+ * election, so rounds fail in milliseconds, and a purely per-round backoff would have reached
+ * several hundred ms within the first 100 ms of an outage, putting the reconnect that long after
+ * the new leader serves. A successful handshake resets the backoff. Pure: randomness and the
+ * time come in as inputs.
  */
 import type { HostAddress } from './options.js'
 
@@ -35,6 +39,8 @@ export class HostRing {
   /** attempts since the last successful handshake */
   private failures = 0
   private rounds = 0
+  /** when the first attempt since the last successful handshake (or the start) was made */
+  private outageStartMs: number | undefined
 
   constructor(
     hosts: readonly HostAddress[],
@@ -50,10 +56,14 @@ export class HostRing {
    * The next host and the delay before connecting to it: none while a round is under way, a
    * backoff once every host failed in a row (so a dead ensemble is not hammered).
    */
-  next(): { host: HostAddress; delayMs: number } {
+  next(nowMs: number): { host: HostAddress; delayMs: number } {
     this.index = (this.index + 1) % this.hosts.length
+    this.outageStartMs ??= nowMs
     const roundDone = this.failures > 0 && this.failures % this.hosts.length === 0
-    const delayMs = roundDone ? backoffDelayMs(this.rounds++, this.backoff, this.random) : 0
+    if (!roundDone) return { host: this.hosts[this.index]!, delayMs: 0 }
+    const outageMs = Math.max(0, nowMs - this.outageStartMs)
+    const maxDelayMs = Math.min(this.backoff.maxDelayMs, Math.max(this.backoff.initialDelayMs, Math.floor(outageMs / 2)))
+    const delayMs = backoffDelayMs(this.rounds++, { initialDelayMs: this.backoff.initialDelayMs, maxDelayMs }, this.random)
     return { host: this.hosts[this.index]!, delayMs }
   }
 
@@ -66,6 +76,7 @@ export class HostRing {
   connected(): void {
     this.failures = 0
     this.rounds = 0
+    this.outageStartMs = undefined
   }
 
   get current(): HostAddress | undefined {
