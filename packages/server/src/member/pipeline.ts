@@ -29,6 +29,10 @@ export interface PipelineContext {
   serving(): boolean
   /** Cut off from the quorum with readonlymode.enabled: serve reads to clients that ask for it. */
   readOnly(): boolean
+  /** Not serving, but an election is expected to end soon (it began a short while ago). */
+  electionUnderWay(): boolean
+  /** Longest wait of a handshake for the election's outcome (0: refuse at once). */
+  maxHandshakeParkMs: number
   fourLetterWord(word: string): string
   metrics: ServerMetrics
   superDigest?: string
@@ -53,12 +57,25 @@ interface PendingConnect {
   timeoutMs: number
 }
 
+type ConnectRequestIn = ConnectRequest & { negotiatedTimeoutMs: number }
+
+interface ParkedConnect {
+  readonly request: ConnectRequestIn
+  readonly untilMs: number
+}
+
+/** Handshakes waiting for an election at once; more are refused as before. */
+const MAX_PARKED_CONNECTS = 10_000
+
 export class Pipeline implements ConnectionHandler {
   readonly sessions = new Map<bigint, LocalSession>()
   /** Every request's latency (srvr's "Latency min/avg/max"). */
   readonly latency = new Summary(false)
   private readonly pendingCreates = new Map<bigint, PendingConnect>()
   private readonly pendingRevalidations = new Map<bigint, PendingConnect>()
+  /** Handshakes that arrived during an election, answered once it ends (see park). */
+  private readonly parked = new Map<Connection, ParkedConnect>()
+  private parkTimer: NodeJS.Timeout | undefined
   private touched = new Set<bigint>()
   private readonly ids: SessionIdGenerator
 
@@ -72,7 +89,52 @@ export class Pipeline implements ConnectionHandler {
     return this.ctx.fourLetterWord(word)
   }
 
-  connect(connection: Connection, request: ConnectRequest & { negotiatedTimeoutMs: number }): void {
+  connect(connection: Connection, request: ConnectRequestIn): void {
+    if (!this.ctx.serving() && this.park(connection, request)) return
+    this.connectNow(connection, request)
+  }
+
+  /**
+   * During an election a handshake waits for its outcome instead of being refused (Apache closes
+   * it): refused, a client walks the ring of members, all refusing, and backs off, so it comes
+   * back some time after the new leader serves; parked, it is answered the moment this member
+   * serves. The wait is a tenth of the session timeout at most (and maxHandshakeParkMs), well inside the
+   * time a client gives a handshake (its session timeout over the number of members, for
+   * Apache's and kazoo's clients), and only while the election is young; then the
+   * handshake is refused as before (or served read-only).
+   */
+  private park(connection: Connection, request: ConnectRequestIn): boolean {
+    if (!this.ctx.electionUnderWay() || this.parked.size >= MAX_PARKED_CONNECTS || this.parked.has(connection)) return false
+    const holdMs = Math.min(this.ctx.maxHandshakeParkMs, Math.floor(request.negotiatedTimeoutMs / 10))
+    if (holdMs <= 0) return false
+    this.parked.set(connection, { request, untilMs: performance.now() + holdMs })
+    this.scheduleParked()
+    return true
+  }
+
+  /** Answers parked handshakes once this member serves, and refuses those whose wait ran out. */
+  resumeParked(): void {
+    const now = performance.now()
+    const serving = this.ctx.serving()
+    for (const [connection, p] of [...this.parked]) {
+      if (!serving && now < p.untilMs) continue
+      this.parked.delete(connection)
+      this.connectNow(connection, p.request)
+    }
+    this.scheduleParked()
+  }
+
+  private scheduleParked(): void {
+    clearTimeout(this.parkTimer)
+    this.parkTimer = undefined
+    if (this.parked.size === 0) return
+    let first = Infinity
+    for (const p of this.parked.values()) first = Math.min(first, p.untilMs)
+    this.parkTimer = setTimeout(() => this.resumeParked(), Math.max(0, first - performance.now()))
+    this.parkTimer.unref()
+  }
+
+  private connectNow(connection: Connection, request: ConnectRequestIn): void {
     const readOnly = !this.ctx.serving() && this.ctx.readOnly()
     if (!this.ctx.serving() && !readOnly) return connection.close('not serving: no quorum')
     if (readOnly && request.readOnly !== true) return connection.close('read-only member: refusing a client that did not ask for read-only')
@@ -96,6 +158,7 @@ export class Pipeline implements ConnectionHandler {
   }
 
   closed(connection: Connection, _reason: string): void {
+    this.parked.delete(connection)
     const session = this.sessionOf(connection)
     if (session !== undefined) {
       session.queue.clear()

@@ -38,6 +38,11 @@ export interface ZooServerOptions {
   superDigest?: string
   /** How often the TLS store files are checked for a new certificate (default 1000 ms). */
   tlsReloadPollIntervalMs?: number
+  /**
+   * Longest wait of a client handshake that arrives during an election, for its outcome
+   * (default 2000 ms, and never over a tenth of the session timeout; 0 refuses it at once, as Apache does).
+   */
+  maxHandshakeParkMs?: number
 }
 
 const MAX_INFLIGHT_PROPOSALS = 1000
@@ -100,6 +105,8 @@ export class ZooServer {
       isLeader: () => this.peer?.role === 'leading',
       serving: () => this.isServing(),
       readOnly: () => this.readOnlyActive,
+      maxHandshakeParkMs: options.maxHandshakeParkMs ?? 2000,
+      electionUnderWay: () => !this.isServing() && !this.readOnlyActive && performance.now() - this.notServingSinceMs < this.readOnlyAfterMs(),
       fourLetterWord: (word) => answerFourLetterWord(word, config.fourLetterWords, () => this.status()),
       metrics: this.metrics,
       superDigest: options.superDigest,
@@ -320,6 +327,8 @@ export class ZooServer {
     } else if (this.leader.isActive) {
       this.leader.stop()
     }
+    // After the leader's session tracker started: a parked handshake may open a session there.
+    if (status.serving) this.pipeline.resumeParked()
     this.log('info', 'consensus status', { role: status.role, leader: status.leader, epoch: status.epoch, serving: status.serving })
   }
 
@@ -348,10 +357,15 @@ export class ZooServer {
     }
   }
 
+  /** How long a lost quorum counts as an election under way (then read-only mode may start). */
+  private readOnlyAfterMs(): number {
+    return Math.max(2000, this.config.tickTimeMs)
+  }
+
   /** Apache starts its read-only server once a member has looked for a quorum for a while. */
   private maybeEnterReadOnly(): void {
     if (!this.config.readOnlyModeEnabled || this.readOnlyActive || this.isServing()) return
-    if (performance.now() - this.notServingSinceMs < Math.max(2000, this.config.tickTimeMs)) return
+    if (performance.now() - this.notServingSinceMs < this.readOnlyAfterMs()) return
     this.readOnlyActive = true
     this.log('info', 'no quorum: serving read-only clients')
   }
