@@ -38,6 +38,16 @@ export interface LeaderOptions {
   wallClockMs(): number
 }
 
+/**
+ * Requests any member may make for a session: its creation, and its close. Apache checks the
+ * owner for every other write but not for closeSession (the last request of a session, also
+ * queued by expiry): a client that moved and closes through its new member before the leader
+ * saw the move must still end its session, not get SESSIONMOVED and leave it to expire.
+ */
+function ownerless(type: WriteRequest['type']): boolean {
+  return type === OpCode.createSession || type === OpCode.closeSession
+}
+
 export class LeaderIntake {
   readonly tracker = new SessionTracker()
   private view: PrepareView | undefined
@@ -173,7 +183,7 @@ export class LeaderIntake {
     const zxid = this.nextZxid()
     const ctx = { sessionId: write.sessionId, cxid: write.cxid, zxid, time: BigInt(this.options.wallClockMs()), authInfo: write.authInfo }
     const txn: Txn =
-      write.from !== undefined && write.request.type !== OpCode.createSession && !this.tracker.isOwner(write.sessionId, write.from)
+      write.from !== undefined && !ownerless(write.request.type) && !this.tracker.isOwner(write.sessionId, write.from)
         ? { clientId: write.sessionId, cxid: write.cxid, zxid, time: ctx.time, body: { type: OpCode.error, err: ErrorCode.SESSIONMOVED } }
         : view.prepare(write.request, ctx)
     this.proposeTxn(txn)
