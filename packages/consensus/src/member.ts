@@ -49,6 +49,12 @@ export interface MemberOptions {
    * asked again after each snapshot (Apache's snapCount/2 + random(snapCount/2), re-rolled).
    */
   snapshotEveryEntries?: number | (() => number)
+  /**
+   * Also take one once the entries applied since the last carry this many payload bytes (Apache's
+   * snapSizeLimitInKb: a few huge txns must not grow the log without bound); a function is asked
+   * again after each snapshot. Default: no size limit.
+   */
+  snapshotEveryBytes?: number | (() => number)
   /** Snapshots kept on disk; the log keeps what the oldest of them needs. */
   keepSnapshots?: number
   segmentBytes?: number
@@ -117,7 +123,9 @@ export class Member extends EventEmitter<MemberEvents> {
   private failure: Error | undefined
   private appliedZxid: bigint
   private appliedSinceSnapshot = 0
+  private appliedBytesSinceSnapshot = 0
   private snapshotThreshold: number
+  private snapshotBytesThreshold: number
   /** The snapshot being written, if any (close waits for it to stop). */
   private snapshotting: Promise<void> | undefined
 
@@ -134,6 +142,7 @@ export class Member extends EventEmitter<MemberEvents> {
     super()
     this.appliedZxid = snapshotZxid
     this.snapshotThreshold = this.nextSnapshotThreshold()
+    this.snapshotBytesThreshold = this.nextSnapshotBytesThreshold()
   }
 
   /** Loads storage (repairing a torn log tail), restores the state machine, starts the links. */
@@ -332,6 +341,7 @@ export class Member extends EventEmitter<MemberEvents> {
       this.appliedZxid = entry.zxid
       this.stats.appliedEntries += 1
       this.appliedSinceSnapshot += 1
+      this.appliedBytesSinceSnapshot += entry.payload.byteLength
       const waiter = this.proposals.get(entry.zxid)
       if (waiter !== undefined) {
         this.proposals.delete(entry.zxid)
@@ -362,11 +372,19 @@ export class Member extends EventEmitter<MemberEvents> {
     return Math.max(1, Math.floor(typeof every === 'number' ? every : every()))
   }
 
+  private nextSnapshotBytesThreshold(): number {
+    const every = this.options.snapshotEveryBytes ?? Number.POSITIVE_INFINITY
+    return Math.max(1, typeof every === 'number' ? every : every())
+  }
+
   /** Snapshots in the background; the core drops entries up to it once the file is durable. */
   private maybeSnapshot(): void {
-    if (this.snapshotting !== undefined || this.appliedSinceSnapshot < this.snapshotThreshold || this.closed) return
+    if (this.snapshotting !== undefined || this.closed) return
+    if (this.appliedSinceSnapshot < this.snapshotThreshold && this.appliedBytesSinceSnapshot < this.snapshotBytesThreshold) return
     this.appliedSinceSnapshot = 0
+    this.appliedBytesSinceSnapshot = 0
     this.snapshotThreshold = this.nextSnapshotThreshold()
+    this.snapshotBytesThreshold = this.nextSnapshotBytesThreshold()
     // The state as of now: a chunked snapshot promises its chunks describe this zxid.
     const zxid = this.appliedZxid
     const data = this.options.stateMachine.snapshot()

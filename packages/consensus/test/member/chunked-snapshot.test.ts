@@ -151,3 +151,18 @@ t.test('closing during a snapshot cuts it short without an error', async (t) => 
   t.teardown(() => restarted.close())
   t.same(again.applied, app.applied, 'the log alone gives every entry')
 })
+
+t.test('a size threshold snapshots after few but big entries', async (t) => {
+  const dir = tempDir('zoo-chunked-size')
+  t.teardown(dir.remove)
+  const app = new ChunkedList()
+  let asked = 0
+  const member = await startSolo(dir.path, await freePort(), app, { snapshotEveryEntries: 1_000_000, snapshotEveryBytes: () => (++asked, 10_000) })
+  t.teardown(() => member.close())
+  for (let i = 0; i < 9; i++) await member.propose(bytes(`${i}`.padEnd(1000, 'x')))
+  t.equal(member.stats.snapshotsTaken, 0, '9,000 bytes: no snapshot yet')
+  await member.propose(bytes('9'.padEnd(1000, 'x')))
+  await waitFor(async () => member.stats.snapshotsTaken === 1, 10_000, 'a snapshot at 10,000 bytes')
+  t.equal(member.stats.lastSnapshot?.bytes, 10 * 1000 + 9, 'of all ten entries')
+  t.equal(asked, 2, 'the size threshold is asked again after the snapshot')
+})

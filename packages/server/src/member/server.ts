@@ -222,6 +222,9 @@ export class ZooServer {
       // Apache snapshots after snapCount/2 + random(snapCount/2) txns, rolled again after each
       // snapshot, so members that started together do not all snapshot at once.
       snapshotEveryEntries: () => Math.floor(snapCount / 2 + Math.random() * (snapCount / 2)),
+      // Or after as many txn bytes as Apache's zookeeper.snapSizeLimitInKb (4 GiB): half of it plus
+      // a random half, so a few huge multis do not grow the log without bound.
+      snapshotEveryBytes: () => (1 + Math.random()) * 2 ** 31,
       keepSnapshots: this.config.autopurge.snapRetainCount,
       maxFrameBytes: 4 * this.config.maxFrameBytes + (1 << 20),
       tls,
