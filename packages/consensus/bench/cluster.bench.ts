@@ -4,6 +4,7 @@
 // the leader to the next commit. Usage: npm run bench -w @zoo/consensus
 // BENCH_TLS=on runs the members over TLS with mutual authentication; BENCH_TLS=both runs plain
 // TCP, then TLS, and prints the ratios (same machine, same run).
+import { readFileSync } from 'node:fs'
 import { makeTestPki, tempDir } from '@zoo/testkit'
 import { LocalCluster, type ClusterOptions, type ControlMessage } from './cluster.js'
 
@@ -29,11 +30,17 @@ async function proposeOn(cluster: LocalCluster, leader: number, prefix: string, 
   return summary
 }
 
-async function fsyncStats(cluster: LocalCluster): Promise<Map<number, { fsyncs: number; records: number }>> {
-  const out = new Map<number, { fsyncs: number; records: number }>()
+/** User + system CPU time a process has used, in ms (Linux /proc; clock ticks of 10 ms). */
+function cpuMs(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /s, '').split(' ')
+  return (Number(fields[11]) + Number(fields[12])) * 10
+}
+
+async function fsyncStats(cluster: LocalCluster): Promise<Map<number, { fsyncs: number; records: number; cpuMs: number }>> {
+  const out = new Map<number, { fsyncs: number; records: number; cpuMs: number }>()
   for (const id of cluster.running()) {
-    const { stats } = await cluster.status(id)
-    out.set(id, { fsyncs: stats.logFsyncs ?? 0, records: stats.loggedRecords ?? 0 })
+    const { stats, pid } = await cluster.status(id)
+    out.set(id, { fsyncs: stats.logFsyncs ?? 0, records: stats.loggedRecords ?? 0, cpuMs: cpuMs(pid) })
   }
   return out
 }
@@ -47,8 +54,11 @@ async function throughput(cluster: LocalCluster, leader: number) {
     const fsyncs = a.fsyncs - b.fsyncs
     return { id, role: id === leader ? 'leader' : 'follower', fsyncs, records: a.records - b.records, proposalsPerFsync: round((a.records - b.records) / Math.max(1, fsyncs)) }
   })
+  const cpuMsUsed = [...after].reduce((sum, [id, a]) => sum + a.cpuMs - before.get(id)!.cpuMs, 0)
   return {
     commitsPerSecond: Math.round((Number(load.committed) * 1000) / Number(load.elapsedMs)),
+    // CPU of all members per commit: unlike throughput, barely moved by other load on the machine.
+    cpuUsPerCommit: round((cpuMsUsed * 1000) / Number(load.committed), 1),
     p50Ms: round(Number(load.p50Ms), 2),
     p99Ms: round(Number(load.p99Ms), 2),
     maxMs: round(Number(load.maxMs), 2),
@@ -94,6 +104,7 @@ async function main(): Promise<void> {
     const median = (r: typeof plain) => r.failoverMs[Math.floor(r.failoverMs.length / 2)]!
     console.log('')
     console.log(`TLS / plain: throughput ${round(secure.commitsPerSecond / plain.commitsPerSecond, 2)}x (${secure.commitsPerSecond} vs ${plain.commitsPerSecond} commits/s), ` +
+      `CPU per commit ${round(secure.cpuUsPerCommit / plain.cpuUsPerCommit, 2)}x (${secure.cpuUsPerCommit} vs ${plain.cpuUsPerCommit} µs), ` +
       `one-at-a-time p50 ${secure.serialP50Ms} vs ${plain.serialP50Ms} ms, kill -9 -> next commit median ${median(secure)} vs ${median(plain)} ms`)
   }
 }
@@ -119,6 +130,7 @@ async function run(tls: boolean) {
     console.log(`settings: ${JSON.stringify(settings)}; core: ${consensusDefaults}`)
     console.log('')
     console.log(`throughput (${settings.loadConcurrency} proposals in flight): ${loaded.commitsPerSecond} commits/s`)
+    console.log(`CPU per commit (all members, under load): ${loaded.cpuUsPerCommit} µs`)
     console.log(`commit latency under load: p50 ${loaded.p50Ms} ms, p99 ${loaded.p99Ms} ms, max ${loaded.maxMs} ms`)
     console.log(`commit latency one at a time: p50 ${round(Number(serial.p50Ms), 2)} ms, p99 ${round(Number(serial.p99Ms), 2)} ms`)
     for (const m of loaded.perMember) {
@@ -126,7 +138,7 @@ async function run(tls: boolean) {
     }
     console.log(`kill -9 of the leader -> next commit: ${failovers.map((f) => `${f.ms} ms (${f.killed} -> ${f.next})`).join(', ')}; median ${sortedMs[Math.floor(sortedMs.length / 2)]} ms`)
     console.log(JSON.stringify({ bench: 'consensus-cluster', tls, settings, loaded, serial: { p50Ms: serial.p50Ms, p99Ms: serial.p99Ms }, failovers }))
-    return { commitsPerSecond: loaded.commitsPerSecond, serialP50Ms: round(Number(serial.p50Ms), 2), failoverMs: sortedMs }
+    return { commitsPerSecond: loaded.commitsPerSecond, cpuUsPerCommit: loaded.cpuUsPerCommit, serialP50Ms: round(Number(serial.p50Ms), 2), failoverMs: sortedMs }
   } finally {
     await cluster.stopAll()
     root.remove()
