@@ -198,9 +198,9 @@ t.test(`snapshots of ${NODES.toLocaleString('en-US')} znodes under load: no lead
       // A member that does not answer within 10 s counts as a change (mode 'unreachable').
       const views = await Promise.all(ids.map((id) => view(member(id)).catch(() => ({ id, mode: 'unreachable', leader: null, epoch: -1 }))))
       samples.push(...views)
-      const lags = await Promise.all(ids.map((id) => eventLoopMaxMs(member(id))))
+      const lags = await Promise.all(ids.map((id) => eventLoopMaxMs(member(id)).catch(() => 0)))
       lags.forEach((ms, i) => (loopMaxMs[i] = Math.max(loopMaxMs[i] as number, ms)))
-      const snaps = await Promise.all(ids.map(async (id) => Number((await mntr(member(id))).get('zk_snap_count'))))
+      const snaps = await Promise.all(ids.map(async (id) => Number((await mntr(member(id)).catch(() => new Map())).get('zk_snap_count') ?? 0)))
       if (snaps.every((n) => n >= 1)) break
       if (Date.now() > deadline) throw new Error(`snapshots taken per member after 240 s: ${snaps.join(', ')}`)
       await new Promise((resolve) => setTimeout(resolve, 1000))
