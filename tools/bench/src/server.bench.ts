@@ -4,7 +4,11 @@
 // percentiles, the unavailability window when the leader is killed, memory per member.
 // Both ensembles are laid out by @zoo/testkit from one zoo.cfg template (one OS process per
 // member, `zoo server --config` as `zoo cluster up` runs it), so their settings cannot drift apart.
-// Run: npm run bench -w @zoo/bench [-- --sessions 32 --depth 16 --seconds 8 --members 3 --target both]
+// Run: npm run bench -w @zoo/bench [-- --sessions 32 --depth 16 --seconds 8 --members 3 --rounds 3 --failovers 3 --target both]
+// Every target is up for the whole run and measured in alternating rounds (the order rotates each
+// round; each figure is the median round), so load that drifts during a run on a shared machine
+// weighs on all targets alike instead of on whichever ran last.
+// The failover window is the median of --failovers kills of the leader (one sample is noisy).
 // `--target zoo,zoo-quorum-tls` compares plain links between members with sslQuorum (TLS);
 // `--target zoo,zoo-client-tls` compares the plain client port with a TLS-only one (secureClientPort,
 // ssl.clientAuth=need, every session with its own handshake and certificate).
@@ -24,6 +28,8 @@ const { values: args } = parseArgs({
     target: { type: 'string', default: 'both' },
     tick: { type: 'string', default: '2000' },
     members: { type: 'string', default: '3' },
+    failovers: { type: 'string', default: '3' },
+    rounds: { type: 'string', default: '3' },
   },
 })
 const SESSIONS = Number(args.sessions)
@@ -32,6 +38,10 @@ const SECONDS = Number(args.seconds)
 const VALUE = Buffer.alloc(Number(args.bytes), 120)
 const TICK_MS = Number(args.tick)
 const MEMBERS = Number(args.members)
+/** Leader kills per target; the killed member is restarted and back before the next. */
+const FAILOVERS = Number(args.failovers)
+/** Throughput rounds; every target runs once per round, in a rotated order (see `rounds()`). */
+const ROUNDS = Number(args.rounds)
 const SESSION_TIMEOUT_MS = 10_000
 const SNAP_COUNT = 100_000
 /** zoo.cfg lines both servers get (the testkit adds tickTime, initLimit 10, syncLimit 5, ports). */
@@ -39,6 +49,8 @@ const SHARED_CONFIG = { maxSessionTimeout: SESSION_TIMEOUT_MS * 2, snapCount: SN
 const TARGET_NAMES = ['apache', 'zoo', 'zoo-quorum-tls', 'zoo-client-tls']
 const TARGETS = args.target === 'both' ? ['apache', 'zoo'] : (args.target as string).split(',')
 for (const t of TARGETS) if (!TARGET_NAMES.includes(t)) throw new Error(`--target ${t}: expected both, or a comma-separated list of ${TARGET_NAMES.join(', ')}`)
+if (!Number.isInteger(ROUNDS) || ROUNDS < 1) throw new Error(`--rounds ${args.rounds}: expected a positive integer`)
+if (!Number.isInteger(FAILOVERS) || FAILOVERS < 1) throw new Error(`--failovers ${args.failovers}: expected a positive integer`)
 if (!Number.isInteger(MEMBERS) || MEMBERS < 3) throw new Error(`--members ${args.members}: the failover phase needs at least 3 members`)
 
 interface Target {
@@ -83,13 +95,36 @@ async function phase(clients: ZooKeeperClient[], op: (zk: ZooKeeperClient, i: nu
   return { opsPerSecond: done / elapsed, p50Ms: percentile(latencies, 0.5), p99Ms: percentile(latencies, 0.99) }
 }
 
-async function killLeader(ensemble: ApacheEnsemble): Promise<void> {
-  for (const m of ensemble.members) if ((await ensemble.mode(m.id)) === 'leader') return ensemble.kill(m.id)
+async function killLeader(ensemble: ApacheEnsemble): Promise<number> {
+  for (const m of ensemble.members) {
+    if ((await ensemble.mode(m.id)) !== 'leader') continue
+    await ensemble.kill(m.id)
+    return m.id
+  }
   throw new Error('no member reports Mode: leader')
 }
 
+/** One leader kill; the killed member is restarted and every member serves again before it returns. */
+async function failoverOnce(target: Target): Promise<number> {
+  const { windowMs, killed } = await failoverWindowMs(target)
+  await target.ensemble.start(killed)
+  const deadline = performance.now() + 60_000
+  const modes = async () => Promise.all(target.ensemble.members.map((m) => target.ensemble.mode(m.id)))
+  while (!(await modes()).every((m) => m === 'leader' || m === 'follower')) {
+    if (performance.now() > deadline) throw new Error(`member ${killed} of ${target.name} did not rejoin within 60 s`)
+    await new Promise((r) => setTimeout(r, 100))
+  }
+  return windowMs
+}
+
+function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b)
+  const mid = Math.floor(sorted.length / 2)
+  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2
+}
+
 /** Longest gap between acknowledged writes of one client while the leader is killed. */
-async function failoverWindowMs(target: Target): Promise<number> {
+async function failoverWindowMs(target: Target): Promise<{ windowMs: number; killed: number }> {
   const ensemble = target.ensemble
   const zk = await createClient(ensemble.connectString, { ...target.clientOptions, sessionTimeoutMs: SESSION_TIMEOUT_MS })
   await zk.create('/failover', '').catch(() => undefined)
@@ -110,14 +145,14 @@ async function failoverWindowMs(target: Target): Promise<number> {
   })()
   await new Promise((r) => setTimeout(r, 1000))
   worst = 0
-  await killLeader(ensemble)
+  const killed = await killLeader(ensemble)
   const killedAt = performance.now()
   while (performance.now() - killedAt < 30_000 && last < killedAt) await new Promise((r) => setTimeout(r, 20))
   await new Promise((r) => setTimeout(r, 500))
   running = false
   await writer
   await zk.close()
-  return worst
+  return { windowMs: worst, killed }
 }
 
 function rssMiB(pid: number): number {
@@ -133,19 +168,75 @@ function memberPids(ensemble: ApacheEnsemble): number[] {
   return ensemble.members.map((m) => m.process?.child.pid).filter((p): p is number => p !== undefined)
 }
 
-async function measure(target: Target) {
+interface Measured {
+  writes: PhaseResult
+  reads: PhaseResult
+  writeRounds: number[]
+  readRounds: number[]
+  failover: number
+  failovers: number[]
+  negotiatedTimeoutMs: number
+  memoryMiB: number
+}
+
+/** The round with the median throughput (its latencies come with it). */
+function medianRound(rounds: PhaseResult[]): PhaseResult {
+  return [...rounds].sort((a, b) => a.opsPerSecond - b.opsPerSecond)[Math.floor(rounds.length / 2)] as PhaseResult
+}
+
+async function sessionsFor(target: Target): Promise<ZooKeeperClient[]> {
   const clients = await Promise.all(
     Array.from({ length: SESSIONS }, () => createClient(target.ensemble.connectString, { ...target.clientOptions, sessionTimeoutMs: SESSION_TIMEOUT_MS })),
   )
-  const negotiatedTimeoutMs = clients[0]?.negotiatedTimeoutMs ?? NaN
   await clients[0]?.create('/bench', '').catch(() => undefined)
   await Promise.all(clients.map((zk, i) => zk.create(`/bench/s${i}`, VALUE).catch(() => undefined)))
-  const writes = await phase(clients, (zk, i) => zk.setData(`/bench/s${i}`, VALUE))
-  const reads = await phase(clients, (zk, i) => zk.getData(`/bench/s${i}`))
-  const memory = memberPids(target.ensemble).map(rssMiB)
-  await Promise.all(clients.map((c) => c.close()))
-  const failover = await failoverWindowMs(target)
-  return { writes, reads, failover, negotiatedTimeoutMs, memoryMiB: memory.reduce((a, b) => a + b, 0) / memory.length }
+  return clients
+}
+
+/**
+ * ROUNDS rounds of writes then reads on every target, the order rotated each round; then memory;
+ * then the failovers, one kill per target in turn for the same reason.
+ */
+async function measureAll(targets: Target[]): Promise<Record<string, Measured>> {
+  const clients = await Promise.all(targets.map(sessionsFor))
+  const writeRounds: PhaseResult[][] = targets.map(() => [])
+  const readRounds: PhaseResult[][] = targets.map(() => [])
+  for (let round = 0; round < ROUNDS; round++) {
+    for (let k = 0; k < targets.length; k++) {
+      const i = (round + k) % targets.length
+      const sessions = clients[i] as ZooKeeperClient[]
+      writeRounds[i]!.push(await phase(sessions, (zk, n) => zk.setData(`/bench/s${n}`, VALUE)))
+      readRounds[i]!.push(await phase(sessions, (zk, n) => zk.getData(`/bench/s${n}`)))
+    }
+  }
+  const memory = targets.map((t) => {
+    const perMember = memberPids(t.ensemble).map(rssMiB)
+    return perMember.reduce((a, b) => a + b, 0) / perMember.length
+  })
+  const negotiated = clients.map((c) => c[0]?.negotiatedTimeoutMs ?? NaN)
+  await Promise.all(clients.flat().map((c) => c.close()))
+  const failovers: number[][] = targets.map(() => [])
+  for (let kill = 0; kill < FAILOVERS; kill++) {
+    for (let k = 0; k < targets.length; k++) {
+      const i = (kill + k) % targets.length
+      failovers[i]!.push(await failoverOnce(targets[i] as Target))
+    }
+  }
+  return Object.fromEntries(
+    targets.map((t, i) => [
+      t.name,
+      {
+        writes: medianRound(writeRounds[i]!),
+        reads: medianRound(readRounds[i]!),
+        writeRounds: writeRounds[i]!.map((r) => r.opsPerSecond),
+        readRounds: readRounds[i]!.map((r) => r.opsPerSecond),
+        failover: median(failovers[i]!),
+        failovers: failovers[i]!,
+        negotiatedTimeoutMs: negotiated[i] as number,
+        memoryMiB: memory[i] as number,
+      },
+    ]),
+  )
 }
 
 const ZOO_SETTINGS = { fsync: 'always (txn log fsync per batch, before the ack)', 'snapshot interval': `snapCount ${SNAP_COUNT} (+ jitter)` }
@@ -205,22 +296,23 @@ async function apacheTarget(): Promise<Target> {
   }
 }
 
-const results: Record<string, Awaited<ReturnType<typeof measure>>> = {}
+const starters: Record<string, () => Promise<Target>> = { zoo: zooTarget, 'zoo-quorum-tls': zooQuorumTlsTarget, 'zoo-client-tls': zooClientTlsTarget, apache: apacheTarget }
+const started: Target[] = []
+let results: Record<string, Measured>
 const settings: Record<string, Record<string, string>> = {}
-for (const name of TARGETS) {
-  const starters: Record<string, () => Promise<Target>> = { zoo: zooTarget, 'zoo-quorum-tls': zooQuorumTlsTarget, 'zoo-client-tls': zooClientTlsTarget, apache: apacheTarget }
-  const target = await (starters[name] as () => Promise<Target>)()
-  try {
-    results[name] = await measure(target)
-    settings[name] = {
+try {
+  for (const name of TARGETS) started.push(await (starters[name] as () => Promise<Target>)())
+  results = await measureAll(started)
+  for (const target of started) {
+    settings[target.name] = {
       members: `${target.ensemble.members.length} (separate processes)`,
       ...target.settings,
       tickTime: `${TICK_MS} ms`,
-      'session timeout': `${SESSION_TIMEOUT_MS} ms asked, ${results[name].negotiatedTimeoutMs} ms negotiated (maxSessionTimeout ${SHARED_CONFIG.maxSessionTimeout})`,
+      'session timeout': `${SESSION_TIMEOUT_MS} ms asked, ${results[target.name]!.negotiatedTimeoutMs} ms negotiated (maxSessionTimeout ${SHARED_CONFIG.maxSessionTimeout})`,
     }
-  } finally {
-    await target.ensemble.stop()
   }
+} finally {
+  await Promise.all(started.map((t) => t.ensemble.stop()))
 }
 
 const f = (n: number, digits = 0) => (Number.isFinite(n) ? n.toFixed(digits) : '-')
@@ -230,15 +322,20 @@ console.log(`| --- | ${names.map(() => '---').join(' | ')} |`)
 for (const key of ['members', 'fsync', 'tickTime', 'session timeout', 'snapshot interval', 'member links', 'client port']) {
   console.log(`| ${key} | ${names.map((n) => settings[n]?.[key] ?? '-').join(' | ')} |`)
 }
-console.log(`\nload: ${SESSIONS} sessions x ${DEPTH} in flight, ${SECONDS} s per phase, ${VALUE.length}-byte values\n`)
-console.log('| | writes/s | write p50 / p99 ms | reads/s | read p50 / p99 ms | failover window ms | RSS per member MiB |')
+console.log(`\nload: ${SESSIONS} sessions x ${DEPTH} in flight, ${SECONDS} s per phase, ${VALUE.length}-byte values; ${ROUNDS} alternating rounds, median round shown\n`)
+console.log(`| | writes/s | write p50 / p99 ms | reads/s | read p50 / p99 ms | failover window ms (median of ${FAILOVERS}: each) | RSS per member MiB |`)
 console.log('| --- | --- | --- | --- | --- | --- | --- |')
 for (const [name, r] of Object.entries(results)) {
-  console.log(`| ${name} | ${f(r.writes.opsPerSecond)} | ${f(r.writes.p50Ms, 1)} / ${f(r.writes.p99Ms, 1)} | ${f(r.reads.opsPerSecond)} | ${f(r.reads.p50Ms, 1)} / ${f(r.reads.p99Ms, 1)} | ${f(r.failover)} | ${f(r.memoryMiB)} |`)
+  console.log(`| ${name} | ${f(r.writes.opsPerSecond)} | ${f(r.writes.p50Ms, 1)} / ${f(r.writes.p99Ms, 1)} | ${f(r.reads.opsPerSecond)} | ${f(r.reads.p50Ms, 1)} / ${f(r.reads.p99Ms, 1)} | ${f(r.failover)} (${r.failovers.map((w) => f(w)).join(' / ')}) | ${f(r.memoryMiB)} |`)
 }
+console.log('')
+for (const [name, r] of Object.entries(results)) {
+  console.log(`${name}: writes/s by round ${r.writeRounds.map((x) => f(x)).join(' / ')}; reads/s by round ${r.readRounds.map((x) => f(x)).join(' / ')}`)
+}
+console.log('')
 const zoo = results.zoo
 const apache = results.apache
-const ratio = (label: string, a: (typeof results)[string] | undefined, b: (typeof results)[string] | undefined) => {
+const ratio = (label: string, a: Measured | undefined, b: Measured | undefined) => {
   if (a === undefined || b === undefined) return
   console.log(`| ${label} | ${f(a.writes.opsPerSecond / b.writes.opsPerSecond, 2)}x | | ${f(a.reads.opsPerSecond / b.reads.opsPerSecond, 2)}x | | ${f(a.failover / b.failover, 2)}x | ${f(a.memoryMiB / b.memoryMiB, 2)}x |`)
 }
