@@ -32,6 +32,8 @@ export interface ServerConfig {
   /** The TLS client port (Apache's secureClientPort), served beside clientPort or alone. */
   secureClientPort: number | undefined
   secureClientPortAddress: string
+  /** A client whose certificate subject (RFC 2253) is exactly this is also `super` (Apache's X509AuthenticationProvider.superUser). */
+  x509SuperUser: string | undefined
   /** The `ssl.*` keys: what the secure client port serves with (set when secureClientPort is). */
   clientTls: TlsSettings | undefined
   /** TLS between members (sslQuorum, or portUnification): the `ssl.quorum.*` keys; undefined: plain TCP. */
@@ -108,6 +110,9 @@ const knownKeys = {
   clientPortAddress: nonEmpty,
   secureClientPort: port,
   secureClientPortAddress: nonEmpty,
+  // Apache turns unknown zoo.cfg keys into zookeeper.* system properties: this is its
+  // zookeeper.X509AuthenticationProvider.superUser, written in zoo.cfg.
+  'X509AuthenticationProvider.superUser': nonEmpty,
   maxClientCnxns: int(0),
   minSessionTimeout: int(-1),
   maxSessionTimeout: int(-1),
@@ -295,6 +300,7 @@ function assemble(
     clientPortAddress: known.clientPortAddress ?? self?.clientAddress ?? '0.0.0.0',
     secureClientPort: known.secureClientPort,
     secureClientPortAddress: known.secureClientPortAddress ?? known.clientPortAddress ?? self?.clientAddress ?? '0.0.0.0',
+    x509SuperUser: known['X509AuthenticationProvider.superUser'],
     clientTls: undefined,
     quorumTls: undefined,
     maxClientCnxns: known.maxClientCnxns ?? 60,

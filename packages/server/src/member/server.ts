@@ -147,7 +147,7 @@ export class ZooServer {
     if (config.secureClientPort !== undefined) {
       const settings = config.clientTls
       if (settings === undefined) throw new Error('secureClientPort without ssl settings (resolveConfig guarantees them)')
-      const tls = { settings, material: loadTlsMaterial(settings), reloadPollIntervalMs: options.tlsReloadPollIntervalMs, log: (level: 'info' | 'warn', message: string, fields?: Record<string, unknown>) => this.log(level, message, fields) }
+      const tls = { settings, material: loadTlsMaterial(settings), reloadPollIntervalMs: options.tlsReloadPollIntervalMs, superUser: config.x509SuperUser, log: (level: 'info' | 'warn', message: string, fields?: Record<string, unknown>) => this.log(level, message, fields) }
       this.secureClientPort = new ClientPort({ ...limits, host: config.secureClientPortAddress, port: config.secureClientPort, tls }, this.pipeline)
     }
     if (config.admin.enabled) {

@@ -19,6 +19,8 @@ export interface ClientPortTls {
   /** Loaded and checked at start (loadTlsMaterial); reloaded when its files change. */
   material: TlsMaterial
   reloadPollIntervalMs?: number
+  /** A certificate with exactly this subject also makes its sessions `super` (X509AuthenticationProvider.superUser). */
+  superUser?: string
   log: (level: 'info' | 'warn', message: string, fields?: Record<string, unknown>) => void
 }
 
@@ -60,7 +62,7 @@ export class ClientPort {
   }
 
   private tlsServer(tls: ClientPortTls): TlsServer {
-    const server = createTlsServer({ ...tlsServerOptions(tls.settings, tls.material), noDelay: true }, (socket) => this.onSecureSocket(socket, tls.settings))
+    const server = createTlsServer({ ...tlsServerOptions(tls.settings, tls.material), noDelay: true }, (socket) => this.onSecureSocket(socket, tls))
     // A failed handshake (plain bytes, an untrusted or missing certificate with clientAuth=need)
     // ends that socket only. Node destroys it on a TLS error, but not on a handshake timeout
     // (a client that connects and says nothing) once this event has a listener: we do.
@@ -78,8 +80,8 @@ export class ClientPort {
   }
 
   /** Apache's CertificateVerifier: a certificate that was asked for and sent must be trusted. */
-  private onSecureSocket(socket: TLSSocket, settings: TlsSettings): void {
-    if (settings.clientAuth === 'none') return this.onSocket(socket, [])
+  private onSecureSocket(socket: TLSSocket, tls: ClientPortTls): void {
+    if (tls.settings.clientAuth === 'none') return this.onSocket(socket, [])
     const certificate = socket.getPeerX509Certificate()
     if (certificate === undefined) return this.onSocket(socket, [])
     const address = normalizeAddress(socket.remoteAddress ?? 'unknown')
@@ -94,7 +96,8 @@ export class ClientPort {
       this.options.onTlsRefused?.(address, `client certificate subject unreadable: ${(e as Error).message}`, 'authentication')
       return void socket.destroy()
     }
-    this.onSocket(socket, [{ scheme: 'x509', id: subject }])
+    const ids: Id[] = subject === tls.superUser ? [{ scheme: 'super', id: subject }] : []
+    this.onSocket(socket, [...ids, { scheme: 'x509', id: subject }])
   }
 
   /** Stops accepting and closes every connection. */

@@ -12,7 +12,7 @@ const all = whitelist('*', false)
 
 const config: ServerConfig = {
   myid: 0, tickTimeMs: 2000, initLimitTicks: 10, syncLimitTicks: 5, dataDir: '/d', dataLogDir: '/d', clientPort: 2181,
-  clientPortAddress: '127.0.0.1', secureClientPort: undefined, secureClientPortAddress: '127.0.0.1', clientTls: undefined, quorumTls: undefined, maxClientCnxns: 60, minSessionTimeoutMs: 4000, maxSessionTimeoutMs: 40000,
+  clientPortAddress: '127.0.0.1', secureClientPort: undefined, secureClientPortAddress: '127.0.0.1', x509SuperUser: undefined, clientTls: undefined, quorumTls: undefined, maxClientCnxns: 60, minSessionTimeoutMs: 4000, maxSessionTimeoutMs: 40000,
   autopurge: { snapRetainCount: 3, purgeIntervalHours: 0 }, fourLetterWords: all, maxFrameBytes: 0xfffff,
   admin: { enabled: false, serverAddress: '127.0.0.1', serverPort: 0 }, readOnlyModeEnabled: false, standaloneEnabled: true,
   servers: [], snapCount: 100000, globalOutstandingLimit: 1000, maxOutstandingPerConnection: 1000,

@@ -132,6 +132,17 @@ t.test('a new certificate is picked up from the key store file without dropping 
   t.same(states, [], 'the live connection was never dropped')
 })
 
+t.test('X509AuthenticationProvider.superUser: that certificate\'s sessions are super too', async (t) => {
+  const server = await startStandalone(t, { ...tlsKeys('need'), 'X509AuthenticationProvider.superUser': 'CN=alice,OU=apps,O=zoo,C=US' })
+  const client = connector(t, server)
+  const b = await client(bob)
+  await b.create('/bob-only', 'b', { acl: [{ perms: Perms.ALL, id: { scheme: 'x509', id: 'CN=bob' } }] })
+  const a = await client(alice)
+  t.equal((await a.getData('/bob-only')).data.toString(), 'b', 'the super user reads what only bob may')
+  t.same((await a.whoAmI()).map((i) => i.scheme), ['ip', 'super', 'x509'])
+  await t.rejects((await client(pki.leaf('carol', ca))).getData('/bob-only'), { code: ErrorCode.NOAUTH })
+})
+
 t.test('bad TLS settings stop start-up with the key named', async (t) => {
   const missing = await startStandalone(t, { ...tlsKeys('need'), 'ssl.keyStore.location': `${pki.dir}/missing.pem` }).catch((e: unknown) => e)
   t.type(missing, ConfigError)
