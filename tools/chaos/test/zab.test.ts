@@ -74,3 +74,19 @@ t.test('a lying follower withholds proposals and their commits and forges ACKs, 
   state.lying = false
   t.same(types(link.down(packet(PacketType.PROPOSAL, 5n, Buffer.alloc(8)))), ['2:5'], 'honest again')
 })
+
+t.test('a forged ACK waits for the follower\'s own ACKs of proposals it got before the lie', async (t) => {
+  const state: LiarState = { lying: false, synced: false, opaque: false, forgedAcks: 0, withheld: 0 }
+  const injectedUp: Buffer[] = []
+  const link = lyingFollower(state)({ up: (b) => injectedUp.push(b), down: () => undefined })
+  const types = (bytes: Buffer) => new PacketReader().push(bytes).packets.map((p) => `${p.type}:${p.zxid}`)
+  link.down(packet(PacketType.UPTODATE, 1n))
+  t.same(types(link.down(Buffer.concat([packet(PacketType.PROPOSAL, 2n, Buffer.alloc(8)), packet(PacketType.PROPOSAL, 3n, Buffer.alloc(8))]))), ['2:2', '2:3'], 'honest: delivered')
+  state.lying = true
+  t.same(types(link.down(packet(PacketType.PROPOSAL, 4n, Buffer.alloc(8)))), [], 'lying: withheld')
+  t.equal(injectedUp.length, 0, 'but its ACK would overtake the follower\'s ACKs of 2 and 3 (the leader would never commit 4)')
+  t.same(types(link.up(packet(PacketType.ACK, 2n))), ['3:2'], 'the ACK of 2 passes; 3 is still unacknowledged')
+  t.same(types(link.up(packet(PacketType.ACK, 3n))), ['3:3', '3:4'], 'after the ACK of 3, the forged ACK of 4 follows it')
+  link.down(packet(PacketType.PROPOSAL, 5n, Buffer.alloc(8)))
+  t.same(injectedUp.map(types), [['3:5']], 'then forged ACKs go at once')
+})

@@ -100,13 +100,22 @@ export interface LiarState {
  * quorum that does not hold the txn: it commits and answers clients for writes that a quorum
  * does not have. The same broken behaviour as a leader that acknowledges before a quorum has a
  * write, built outside the server so it can be shown against Apache ZooKeeper.
+ *
+ * A forged ACK never overtakes the follower's own ACK of an earlier proposal (one it got before
+ * the lie began): Apache's leader commits strictly in zxid order and re-checks a proposal only
+ * when an ACK for it arrives, so an ACK that came early would leave that proposal uncommitted
+ * for good, and the leader stalled instead of lying.
  */
 export function lyingFollower(state: LiarState): InterceptorFactory {
   return (inject): ConnectionInterceptor => {
     const upReader = new PacketReader()
     const downReader = new PacketReader()
     const withheld = new Set<bigint>()
+    /** proposals passed to the synced follower whose ACK has not gone up yet */
+    const unacked = new Set<bigint>()
     let pendingAcks: Buffer[] = []
+    // Forged ACKs go in only between the follower's own packets, after its own earlier ACKs.
+    const mayForge = () => pendingAcks.length > 0 && upReader.atBoundary && unacked.size === 0
     const flushAcks = () => {
       const out = Buffer.concat(pendingAcks)
       pendingAcks = []
@@ -115,9 +124,12 @@ export function lyingFollower(state: LiarState): InterceptorFactory {
     return {
       up(chunk) {
         const { packets, raw } = upReader.push(chunk)
+        for (const packet of packets) {
+          if (packet.type !== PacketType.ACK) continue
+          for (const zxid of unacked) if (zxid <= packet.zxid) unacked.delete(zxid)
+        }
         const out = Buffer.concat([...packets.map((p) => p.bytes), raw])
-        // Forged ACKs go in only between the follower's own packets.
-        return upReader.atBoundary && pendingAcks.length > 0 ? Buffer.concat([out, flushAcks()]) : out
+        return mayForge() ? Buffer.concat([out, flushAcks()]) : out
       },
       down(chunk) {
         const { packets, raw } = downReader.push(chunk)
@@ -134,9 +146,10 @@ export function lyingFollower(state: LiarState): InterceptorFactory {
             continue
           }
           if (packet.type === PacketType.COMMIT && withheld.delete(packet.zxid)) continue
+          if (packet.type === PacketType.PROPOSAL && state.synced && !state.opaque) unacked.add(packet.zxid)
           passed.push(packet.bytes)
         }
-        if (pendingAcks.length > 0 && upReader.atBoundary) inject.up(flushAcks())
+        if (mayForge()) inject.up(flushAcks())
         return Buffer.concat([...passed, raw])
       },
     }
