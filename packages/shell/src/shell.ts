@@ -211,8 +211,9 @@ export async function runShell(connectString: string, words: string[], io: Shell
   const sessionTimeoutMs = options.sessionTimeoutMs ?? 30_000
   const tls = options.tls ?? tlsFromEnvironment()
   const zk = await createClient(connectString, { sessionTimeoutMs, tls }).catch((e: unknown) => {
-    // The cause says why no session came (a refused TLS certificate, say), the code only that none did.
-    const cause = (e as Error).cause instanceof Error ? `: ${((e as Error).cause as Error).message}` : ''
+    // The last connect error says why no session came (refused, a TLS certificate not trusted), the code only that none did.
+    const last = ((e as Error).cause as Error | undefined)?.cause
+    const cause = last instanceof Error ? `: ${last.message}` : ''
     const why = isKeeperError(e) ? `${e.codeName}${cause}` : (e as Error).message
     throw new Error(`no session with ${connectString} within ${sessionTimeoutMs} ms (${why})`, { cause: e })
   })

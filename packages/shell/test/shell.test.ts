@@ -24,7 +24,7 @@ t.test('javaDate prints java.util.Date#toString in UTC (two-digit day)', async (
 t.test('no server: a clear error naming the connect string, after the session timeout', async (t) => {
   const closed = `127.0.0.1:${await freePort()}`
   await t.rejects(runShell(closed, ['ls', '/'], { out: () => undefined, err: () => undefined }, { sessionTimeoutMs: 1_000 }), {
-    message: `no session with ${closed} within 1000 ms (CONNECTIONLOSS)`,
+    message: `no session with ${closed} within 1000 ms (CONNECTIONLOSS: connect ECONNREFUSED ${closed})`,
   })
 })
 
