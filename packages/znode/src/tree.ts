@@ -381,6 +381,8 @@ export class DataTree {
       if (op.type === OpCode.error) pastFailure = true
       else if (failed) effective = { type: OpCode.error, err: pastFailure ? ErrorCode.RUNTIMEINCONSISTENCY : ErrorCode.OK }
       const result = this.applyOp(effective, clientId, zxid, time, triggers)
+      // Apache replays each op of a multi through processTxn, fix-up included (see replayedCreate).
+      if (effective.type === OpCode.create && result.err === ErrorCode.NODEEXISTS) this.replayedCreate(effective.path, effective.parentCVersion, zxid)
       results.push(result)
       if (result.err !== ErrorCode.OK && err === ErrorCode.OK) err = result.err
     }

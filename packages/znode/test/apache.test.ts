@@ -183,7 +183,18 @@ t.test('a fuzzy snapshot (holding changes after its zxid) replays into the exact
   const fuzzy = readApacheSnapshot(Buffer.concat(writeApacheSnapshot(r.d.tree)), middle.zxid)
   const report = replayApacheLogs(fuzzy, [{ name: 'log.1', bytes: logFile(r.txns) }])
   t.equal(report.txnsApplied, r.txns.length - 6)
+  t.equal(report.snapshotDigestMismatch, undefined, "the snapshot's digest (at the last txn) matches once replay reaches it")
   sameTrees(t, fuzzy.tree, r.d.tree, PATHS)
+})
+
+t.test("a snapshot digest that disagrees is reported apart from the txns' digests", async (t) => {
+  const r = sample()
+  const fuzzy = readApacheSnapshot(Buffer.concat(writeApacheSnapshot(r.d.tree)), (r.txns[5] as Txn).zxid)
+  // As when a multi was half applied at the moment Apache recorded the digest.
+  fuzzy.digest = { ...(fuzzy.digest as NonNullable<typeof fuzzy.digest>), digest: 1n }
+  const report = replayApacheLogs(fuzzy, [{ name: 'log.1', bytes: logFile(r.txns) }])
+  t.same(report.snapshotDigestMismatch, { zxid: r.d.tree.lastProcessedZxid, expected: 1n, actual: r.d.tree.digest })
+  t.same(report.digestMismatches, [])
 })
 
 t.test('selectApacheLogs picks the log holding the txn after the snapshot and all later ones', async (t) => {

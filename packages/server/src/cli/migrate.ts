@@ -16,6 +16,13 @@ export function formatImportReport(report: ImportReport, to: string): string {
   for (const tail of report.tails) {
     lines.push(`warning: ${tail.file}: ${tail.kind} tail cut at offset ${tail.offset} (${tail.reason}; ${tail.droppedBytes} non-zero bytes dropped)`)
   }
+  const fuzzy = report.snapshotDigestMismatch
+  if (fuzzy !== undefined) {
+    lines.push(
+      `warning: ${report.snapshotFile} records digest ${fuzzy.expected} at zxid ${hex(fuzzy.zxid)}, the rebuilt tree has ${fuzzy.actual} there ` +
+        '(a txn half applied when Apache ended the snapshot; Apache reports the same on load); the txns\' digests are checked as usual',
+    )
+  }
   for (const [session, paths] of report.droppedEphemerals) {
     const shown = paths.slice(0, LISTED_EPHEMERALS).join(' ')
     const more = paths.length > LISTED_EPHEMERALS ? ` and ${paths.length - LISTED_EPHEMERALS} more` : ''

@@ -6,6 +6,7 @@ import { basename, join } from 'node:path'
 import { gunzipSync } from 'node:zlib'
 import { ApacheLogError, SnapshotError, looksComplete, readApacheSnapshot, replayApacheLogs, selectApacheLogs } from '@zoo/znode'
 import type { ApacheSnapshot, ReplayReport } from '@zoo/znode'
+import { unsnappy } from './snappy-stream.js'
 
 /** Apache keeps its files in a `version-2` directory under dataDir and dataLogDir. */
 export const APACHE_VERSION_DIR = 'version-2'
@@ -66,7 +67,11 @@ async function snapshotBytes(dir: string, file: Named & { compression: string | 
       throw new SnapshotError('malformed', `gzip: ${(e as Error).message}`, { cause: e })
     }
   }
-  throw new SnapshotError('malformed', 'snappy-compressed snapshots are not supported: restart Apache with zookeeper.snapshot.compression.method unset (or gz) and let it write a new snapshot')
+  try {
+    return unsnappy(raw)
+  } catch (e) {
+    throw new SnapshotError('malformed', `snappy: ${(e as Error).message}`, { cause: e })
+  }
 }
 
 /** The logs one at a time, as the replay asks for them: preallocated logs are 64 MB each. */

@@ -5,7 +5,7 @@ import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import { EpochStore, SnapshotStore, TxnLog } from '@zoo/consensus'
 import { snapshotBytes, takeOverTree } from '@zoo/znode'
-import type { LogTail } from '@zoo/znode'
+import type { DigestMismatch, LogTail } from '@zoo/znode'
 import { MigrationError, loadApacheDataDir, versionDir } from './apache-dir.js'
 import type { SkippedSnapshot } from './apache-dir.js'
 import { carriedEpochs } from './epochs.js'
@@ -31,6 +31,8 @@ export interface ImportReport {
   lastZxid: bigint
   tails: (LogTail & { file: string })[]
   digestsChecked: number
+  /** The snapshot's own digest disagreed (see ReplayReport.snapshotDigestMismatch): a warning. */
+  snapshotDigestMismatch: DigestMismatch | undefined
   nodes: number
   digest: bigint
   droppedEphemerals: Map<bigint, string[]>
@@ -79,6 +81,7 @@ export async function importApacheDataDir(options: ImportOptions): Promise<Impor
     lastZxid,
     tails: replay.tails,
     digestsChecked: replay.digestsChecked,
+    snapshotDigestMismatch: replay.snapshotDigestMismatch,
     nodes: taken.tree.nodeCount,
     digest: taken.tree.digest,
     droppedEphemerals: taken.droppedEphemerals,
