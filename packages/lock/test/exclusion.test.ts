@@ -90,7 +90,10 @@ class Worker {
       }
       if (this.crashed) return
       this.holding = { token: lease.token, start: performance.now() }
-      lease.signal.addEventListener('abort', () => this.close(lease.signal.reason?.reason === 'left' ? 'released' : 'lost'), { once: true })
+      const lost = () => this.close(lease.signal.reason?.reason === 'left' ? 'released' : 'lost')
+      // The connection may have dropped between the grant and here: then it is aborted already.
+      if (lease.signal.aborted) lost()
+      else lease.signal.addEventListener('abort', lost, { once: true })
       for (let step = 0; step < 3 && this.holding && !this.crashed; step++) {
         const read = resource.value
         await sleep(2 + Math.random() * 8)
