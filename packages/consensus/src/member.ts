@@ -387,8 +387,9 @@ export class Member extends EventEmitter<MemberEvents> {
     this.snapshotBytesThreshold = this.nextSnapshotBytesThreshold()
     // The state as of now: a chunked snapshot promises its chunks describe this zxid.
     const zxid = this.appliedZxid
+    const startedMs = performance.now()
     const data = this.options.stateMachine.snapshot()
-    this.snapshotting = this.saveSnapshot(zxid, data)
+    this.snapshotting = this.saveSnapshot(zxid, data, startedMs)
       .catch((error: unknown) => {
         // Closing cuts a snapshot short on purpose; the previous one and the log stay as they were.
         if (!this.closed) this.fail(error as Error)
@@ -398,8 +399,7 @@ export class Member extends EventEmitter<MemberEvents> {
       })
   }
 
-  private async saveSnapshot(zxid: bigint, data: Uint8Array | Iterable<Uint8Array>): Promise<void> {
-    const startedMs = performance.now()
+  private async saveSnapshot(zxid: bigint, data: Uint8Array | Iterable<Uint8Array>, startedMs: number): Promise<void> {
     let snapshot: Snapshot
     if (data instanceof Uint8Array) {
       await this.snapshots.save(zxid, data)
