@@ -31,7 +31,7 @@ export function formatImportReport(report: ImportReport, to: string): string {
   if (report.keptSessions.size > 0) lines.push(`kept ${report.keptSessions.size} session(s); zoo expires them after their timeouts unless their clients reconnect`)
   lines.push(
     `imported ${report.snapshotFile} + ${report.txnsApplied} txn(s) from ${report.logFiles.length} log(s): ${report.nodes} nodes at zxid ${hex(report.lastZxid)}, ` +
-      `digest ${report.digest} (${report.digestsChecked} digest check(s) against Apache's passed)`,
+      `digest ${report.digest} (${report.digestsChecked - (fuzzy === undefined ? 0 : 1)} of ${report.digestsChecked} digest check(s) against Apache's passed)`,
   )
   lines.push(`wrote ${to} (currentEpoch ${report.currentEpoch}, acceptedEpoch ${report.acceptedEpoch}${report.myidCopied ? ', myid' : ''})`)
   return `${lines.join('\n')}\n`
