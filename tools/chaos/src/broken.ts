@@ -50,6 +50,7 @@ export async function breakEnsemble(mode: BrokenMode, context: NemesisContext, r
     await sleep(LIE_MS, signal)
     await target.kill(leader)
     record.notes.push(...[...states].map(([liar, s]) => `follower ${liar}: ${s.forgedAcks} forged ACKs, ${s.withheld} proposals withheld`))
+    if (liars.length === 0) record.notes.push(`leader ${leader} cut off from every follower for ${LIE_MS} ms, then killed`)
     log(`broken: killed leader ${leader}; ${record.notes.join('; ')}`)
   } finally {
     for (const state of states.values()) state.lying = false

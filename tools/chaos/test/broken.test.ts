@@ -39,6 +39,7 @@ t.test('the same against our server (--target zoo, test-only config key)', { tim
   const section = (prefix: string) => report.sections.find((s) => s.name.startsWith(prefix))!
   if (report.verdict !== 'fail') t.comment(`${summaryText(report)}\n${lines.join('\n')}`)
   t.equal(report.verdict, 'fail', 'the verdict is fail')
+  t.match(report.faults[0]?.notes.join(' '), /cut off from every follower for \d+ ms, then killed/, 'the leader was isolated, then killed')
   t.match(readFileSync(join(dir.path, 'cluster', `member-${report.faults[0]!.members[0]}`, 'member.log'), 'utf8'), /TEST-ONLY BROKEN BUILD: zoo\.test\.ackBeforeQuorum=true/, 'the broken leader said so in its log')
   t.equal(section('linearizability').verdict, 'fail', 'acknowledged writes were lost: no linearization')
   t.match(section('linearizability').violations[0], /not linearizable\. The longest linearizable prefix/)
