@@ -159,11 +159,20 @@ function sameACL(a: ACL, b: ACL): boolean {
   return a.perms === b.perms && a.id.scheme === b.id.scheme && a.id.id === b.id.id
 }
 
+export interface AclSchemes {
+  /**
+   * Whether the x509 scheme exists: Apache registers its provider only on a server with TLS
+   * (secureClientPort or sslQuorum); elsewhere an x509 ACL is INVALIDACL. Default off.
+   */
+  x509?: boolean
+}
+
 /**
  * The ACL a create or setACL stores (PrepRequestProcessor.fixupACL): duplicates dropped, `auth`
  * entries expanded to the session's authenticated ids, every id checked. INVALIDACL otherwise.
  */
-export function fixupACL(path: string, authInfo: AuthInfo, acl: readonly ACL[]): ACL[] {
+export function fixupACL(path: string, authInfo: AuthInfo, acl: readonly ACL[], schemes: AclSchemes = {}): ACL[] {
+  const provider = (scheme: string) => (scheme === 'x509' && schemes.x509 !== true ? undefined : providers.get(scheme))
   const unique: ACL[] = []
   for (const entry of acl) if (!unique.some((u) => sameACL(u, entry))) unique.push(entry)
   if (unique.length === 0) throw new KeeperError(ErrorCode.INVALIDACL, path)
@@ -173,11 +182,11 @@ export function fixupACL(path: string, authInfo: AuthInfo, acl: readonly ACL[]):
     if (scheme === 'world' && id === 'anyone') {
       fixed.push(entry)
     } else if (scheme === 'auth') {
-      const expanded = authInfo.filter((authId) => providers.get(authId.scheme)?.isAuthenticated === true)
+      const expanded = authInfo.filter((authId) => provider(authId.scheme)?.isAuthenticated === true)
       if (expanded.length === 0) throw new KeeperError(ErrorCode.INVALIDACL, path)
       for (const authId of expanded) fixed.push({ perms: entry.perms, id: { scheme: authId.scheme, id: authId.id } })
     } else {
-      if (providers.get(scheme)?.isValid(id) !== true) throw new KeeperError(ErrorCode.INVALIDACL, path)
+      if (provider(scheme)?.isValid(id) !== true) throw new KeeperError(ErrorCode.INVALIDACL, path)
       fixed.push(entry)
     }
   }

@@ -6,6 +6,7 @@ import assert from 'node:assert/strict'
 import { ErrorCode, KeeperError, OpCode, Perms, createModeInfo } from '@zoo/protocol'
 import type { ACL, CreateRequest, CreateTTLRequest, MultiOp, MultiWriteOp, Request, StatPersisted } from '@zoo/protocol'
 import { fixupACL, requirePermission } from './acl.js'
+import type { AclSchemes } from './acl.js'
 import type { AuthInfo } from './acl.js'
 import { DIGEST_VERSION, DigestSum, nodeDigest, pathDataCrc } from './digest.js'
 import { CONTAINER_OWNER, isValidTtl, kindOfOwner, ttlOfOwner, ttlOwner } from './ephemeral.js'
@@ -31,6 +32,8 @@ export interface PrepareOptions {
   enforceQuota?: boolean
   /** TTL nodes (zookeeper.extendedTypesEnabled); off: UNIMPLEMENTED. Default on. */
   ttlEnabled?: boolean
+  /** The x509 ACL scheme (a server with TLS); off: x509 ACLs are INVALIDACL, as Apache without TLS. Default off. */
+  x509Enabled?: boolean
 }
 
 /** createSession is not a client request on the wire (ConnectRequest is): the server builds it. */
@@ -80,6 +83,7 @@ export class PrepareView {
   private readonly tree: DataTree
   private readonly enforceQuota: boolean
   private readonly ttlEnabled: boolean
+  private readonly aclSchemes: AclSchemes
   private readonly records: ChangeRecord[] = []
   private readonly byPath = new Map<string, ChangeRecord>()
   private readonly pendingSessions = new Map<bigint, bigint>()
@@ -92,6 +96,7 @@ export class PrepareView {
     this.tree = tree
     this.enforceQuota = options.enforceQuota ?? false
     this.ttlEnabled = options.ttlEnabled ?? true
+    this.aclSchemes = { x509: options.x509Enabled ?? false }
   }
 
   /** Changes prepared and not yet applied to the tree. */
@@ -241,7 +246,7 @@ export class PrepareView {
     if (op.type === OpCode.createTTL && !mode.ttl) throw new KeeperError(ErrorCode.BADARGUMENTS, op.path)
     this.checkSession(ctx.sessionId, mode.ephemeral)
     const parentPath = parentForWrite(op.path)
-    const acl = fixupACL(op.path, ctx.authInfo, op.acl)
+    const acl = fixupACL(op.path, ctx.authInfo, op.acl, this.aclSchemes)
     const parent = this.lookup(parentPath)
     requirePermission(parent.acl, Perms.CREATE, ctx.authInfo, op.path)
     const path = mode.sequential ? op.path + sequenceSuffix(parent.stat.cversion) : op.path
@@ -319,7 +324,7 @@ export class PrepareView {
   private prepareSetACL(path: string, requested: readonly ACL[], version: number, ctx: PrepareContext): TxnBody {
     this.checkSession(ctx.sessionId, false)
     validatePath(path)
-    const acl = fixupACL(path, ctx.authInfo, requested)
+    const acl = fixupACL(path, ctx.authInfo, requested, this.aclSchemes)
     const node = this.lookup(path)
     requirePermission(node.acl, Perms.ADMIN, ctx.authInfo, path)
     const newVersion = checkVersion(node.stat.aversion, version, path)

@@ -28,6 +28,8 @@ export interface LeaderOptions {
   /** Writes waiting to be proposed before forwarded ones are refused. */
   maxQueuedWrites: number
   ttlEnabled: boolean
+  /** The x509 ACL scheme exists (this member has TLS: secureClientPort or member links). */
+  x509Enabled?: boolean
   /** What /zookeeper/config must hold (the ensemble's server lines); undefined: leave it alone. */
   configData?: Buffer
   /** A refused forward: its origin must drop that client's connection. */
@@ -77,7 +79,7 @@ export class LeaderIntake {
     const tree = this.options.tree()
     const now = this.options.nowMs()
     for (const [id, session] of tree.sessions) this.tracker.add(id, session.timeoutMs, now, undefined)
-    this.view = new PrepareView(tree, { ttlEnabled: this.options.ttlEnabled })
+    this.view = new PrepareView(tree, { ttlEnabled: this.options.ttlEnabled, x509Enabled: this.options.x509Enabled })
     // Txns of the previous epoch this leader committed while syncing must be applied before we
     // prepare against the tree, or the view would miss them.
     this.readyAtZxid = this.options.quorum.status().lastLoggedZxid
@@ -98,7 +100,7 @@ export class LeaderIntake {
   /** The tree was replaced under us (a snapshot): prepare from the new one. */
   restored(): void {
     if (!this.active) return
-    this.view = new PrepareView(this.options.tree(), { ttlEnabled: this.options.ttlEnabled })
+    this.view = new PrepareView(this.options.tree(), { ttlEnabled: this.options.ttlEnabled, x509Enabled: this.options.x509Enabled })
   }
 
   submit(write: PendingWrite): void {

@@ -90,6 +90,8 @@ export class ZooServer {
       maxInflightProposals: MAX_INFLIGHT_PROPOSALS,
       maxQueuedWrites: MAX_QUEUED_WRITES,
       ttlEnabled: true,
+      // Apache registers the x509 provider only with TLS configured (QuorumPeerConfig.configureSSLAuth).
+      x509Enabled: config.secureClientPort !== undefined || config.quorumTls !== undefined,
       configData: config.servers.length === 0 ? undefined : Buffer.from(configText(config)),
       refuse: (write, reason) => this.refuse(write, reason),
       log,
@@ -325,9 +327,6 @@ export class ZooServer {
     if (status.role === 'leading' && status.serving) {
       if (!this.leader.isActive) {
         this.leadingSinceMs = Date.now()
-        // As Apache's ContainerManager: the first check one interval after leading starts, not at
-        // once (an emptied container a client is about to reuse is not reaped under it at start).
-        this.lastReapMs = Date.now()
         this.leader.start()
       }
     } else if (this.leader.isActive) {

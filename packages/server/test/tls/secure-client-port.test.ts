@@ -143,6 +143,13 @@ t.test('X509AuthenticationProvider.superUser: that certificate\'s sessions are s
   await t.rejects((await client(pki.leaf('carol', ca))).getData('/bob-only'), { code: ErrorCode.NOAUTH })
 })
 
+t.test('a member without TLS has no x509 scheme: such ACLs are INVALIDACL, as in Apache', async (t) => {
+  const server = await startStandalone(t)
+  const zk = await createClient(`127.0.0.1:${server.clientPortNumber}`, { sessionTimeoutMs: 4000 })
+  t.teardown(() => zk.close())
+  await t.rejects(zk.create('/x509-acl', '', { acl: [{ perms: Perms.ALL, id: { scheme: 'x509', id: 'CN=alice' } }] }), { code: ErrorCode.INVALIDACL })
+})
+
 t.test('bad TLS settings stop start-up with the key named', async (t) => {
   const missing = await startStandalone(t, { ...tlsKeys('need'), 'ssl.keyStore.location': `${pki.dir}/missing.pem` }).catch((e: unknown) => e)
   t.type(missing, ConfigError)
