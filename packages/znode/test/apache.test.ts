@@ -2,10 +2,10 @@
 // hand-laid log records, and the real files Apache writes are read in @zoo/server's migration test.
 import t from 'tap'
 import type { Test } from 'tap'
-import { CreateSessionTxn, JuteWriter, OpCode, Perms, TxnHeader } from '@zoo/protocol'
+import { JuteWriter, OpCode, Perms, TxnHeader } from '@zoo/protocol'
 import {
-  APACHE_LOG_MAGIC, ApacheLogError, DataTree, SnapshotError, adler32, apacheSessionPasswd, decodeApacheTxn, digestId, encodeTxn,
-  readApacheSnapshot, replayApacheLogs, scanApacheTxnLog, selectApacheLogs, takeOverTree, writeApacheSnapshot,
+  ApacheLogError, DataTree, SnapshotError, adler32, apacheSessionPasswd, decodeApacheTxn, digestId, encodeApacheTxn,
+  readApacheSnapshot, replayApacheLogs, scanApacheTxnLog, selectApacheLogs, takeOverTree, writeApacheSnapshot, writeApacheTxnLog,
 } from '../src/index.js'
 import type { ApacheSnapshot, Txn } from '../src/index.js'
 import { Driver, S1, S2 } from './support/driver.js'
@@ -41,29 +41,8 @@ function sample(): ReturnType<typeof recording> {
   return r
 }
 
-/** Apache's bytes for a txn: as zoo's, but createSession carries only its timeout. */
-function apacheTxnBytes(txn: Txn): Buffer {
-  if (txn.body.type !== OpCode.createSession) return encodeTxn(txn)
-  const w = new JuteWriter()
-  TxnHeader.encode(w, { clientId: txn.clientId, cxid: txn.cxid, zxid: txn.zxid, time: txn.time, type: OpCode.createSession })
-  CreateSessionTxn.encode(w, { timeOut: txn.body.timeOut })
-  return Buffer.from(w.toBuffer())
-}
-
 /** A log file as FileTxnLog writes it, with `paddingBytes` of preallocated zeros. */
-function logFile(txns: readonly Txn[], paddingBytes = 64): Buffer {
-  const w = new JuteWriter()
-  w.int(APACHE_LOG_MAGIC)
-  w.int(2)
-  w.long(0n)
-  for (const txn of txns) {
-    const bytes = apacheTxnBytes(txn)
-    w.long(BigInt(adler32(bytes)))
-    w.buffer(bytes)
-    w.raw(Buffer.from([0x42]))
-  }
-  return Buffer.concat([w.toBuffer(), Buffer.alloc(paddingBytes)])
-}
+const logFile = (txns: readonly Txn[], paddingBytes = 64): Buffer => writeApacheTxnLog(txns, { paddingBytes })
 
 function emptySnapshot(): ApacheSnapshot {
   const tree = new DataTree()
@@ -146,7 +125,7 @@ t.test('a log replays onto a snapshot into the same tree', async (t) => {
 t.test('a torn or corrupt last record is cut and reported; earlier ones are kept', async (t) => {
   const r = sample()
   const good = logFile(r.txns, 0)
-  const lastLength = apacheTxnBytes(r.txns.at(-1) as Txn).length
+  const lastLength = encodeApacheTxn(r.txns.at(-1) as Txn).length
   const lastStart = good.length - (8 + 4 + lastLength + 1)
   const cases: [string, Buffer, 'torn' | 'corrupt'][] = [
     ['no end-of-record byte', Buffer.concat([good.subarray(0, good.length - 1), Buffer.from([0, 1, 2])]), 'torn'],

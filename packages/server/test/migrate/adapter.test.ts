@@ -4,8 +4,8 @@ import t from 'tap'
 import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { gzipSync } from 'node:zlib'
-import { CreateSessionTxn, JuteWriter, OpCode, TxnHeader } from '@zoo/protocol'
-import { APACHE_LOG_MAGIC, DataTree, OPEN_ACL_UNSAFE, adler32, encodeTxn, writeApacheSnapshot } from '@zoo/znode'
+import { OpCode } from '@zoo/protocol'
+import { DataTree, OPEN_ACL_UNSAFE, writeApacheSnapshot, writeApacheTxnLog } from '@zoo/znode'
 import type { Txn } from '@zoo/znode'
 import { tempDir } from '@zoo/testkit'
 import { MigrationError } from '../../src/migrate/apache-dir.js'
@@ -26,27 +26,7 @@ function txns(): Txn[] {
   ]
 }
 
-function apacheBytes(txn: Txn): Buffer {
-  if (txn.body.type !== OpCode.createSession) return encodeTxn(txn)
-  const w = new JuteWriter()
-  TxnHeader.encode(w, { clientId: txn.clientId, cxid: txn.cxid, zxid: txn.zxid, time: txn.time, type: OpCode.createSession })
-  CreateSessionTxn.encode(w, { timeOut: txn.body.timeOut })
-  return Buffer.from(w.toBuffer())
-}
-
-function logFile(list: readonly Txn[]): Buffer {
-  const w = new JuteWriter()
-  w.int(APACHE_LOG_MAGIC)
-  w.int(2)
-  w.long(0n)
-  for (const txn of list) {
-    const bytes = apacheBytes(txn)
-    w.long(BigInt(adler32(bytes)))
-    w.buffer(bytes)
-    w.raw(Buffer.from([0x42]))
-  }
-  return Buffer.concat([w.toBuffer(), Buffer.alloc(4096)])
-}
+const logFile = (list: readonly Txn[]): Buffer => writeApacheTxnLog(list, { paddingBytes: 4096 })
 
 /** An Apache dataDir: a gzip snapshot of the empty tree at the epoch's start, one log, epochs, myid. */
 function apacheDataDir(root: string): string {

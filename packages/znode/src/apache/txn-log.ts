@@ -6,11 +6,11 @@
 // Apache stops reading a file at the first record it cannot read whole (a zero length is the
 // padding; a short read or a missing 'B' is a write torn by a crash) and goes on with the next
 // file. A whole record whose checksum or contents are wrong stops Apache altogether.
-import { JuteReader, ProtocolError } from '@zoo/protocol'
+import { JuteReader, JuteWriter, ProtocolError } from '@zoo/protocol'
 import type { Txn } from '../txn.js'
 import { adler32 } from './adler32.js'
-import { decodeApacheTxn } from './txn.js'
-import { APACHE_FORMAT_VERSION, APACHE_LOG_MAGIC, readFileHeader } from './snapshot.js'
+import { decodeApacheTxn, encodeApacheTxn } from './txn.js'
+import { APACHE_FORMAT_VERSION, APACHE_LOG_MAGIC, readFileHeader, writeFileHeader } from './snapshot.js'
 import type { ApacheFileHeader } from './snapshot.js'
 
 const FILE_HEADER_BYTES = 16
@@ -83,4 +83,17 @@ export function scanApacheTxnLog(bytes: Buffer): ApacheLogScan {
     offset = end + 1
   }
   return { header, txns, tail: undefined }
+}
+
+/** A log file as FileTxnLog writes it: header, one record per txn, then `paddingBytes` of zeros. */
+export function writeApacheTxnLog(txns: readonly Txn[], options: { dbId?: bigint; paddingBytes?: number } = {}): Buffer {
+  const w = new JuteWriter()
+  writeFileHeader(w, { magic: APACHE_LOG_MAGIC, version: APACHE_FORMAT_VERSION, dbId: options.dbId ?? 0n })
+  for (const txn of txns) {
+    const bytes = encodeApacheTxn(txn)
+    w.long(BigInt(adler32(bytes)))
+    w.buffer(bytes)
+    w.raw(Buffer.from([END_OF_RECORD]))
+  }
+  return Buffer.concat([w.toBuffer(), Buffer.alloc(options.paddingBytes ?? 0)])
 }

@@ -2,8 +2,8 @@
 // TxnDigest. zoo's own txns have the same shape (txn.ts) with two differences handled here:
 // Apache's createSession carries no password (derived from the session id instead), a
 // closeSession written before 3.6 has no record, and reconfig is a setData of /zookeeper/config.
-import { CloseSessionTxn, CreateSessionTxn, JuteReader, OpCode, SetDataTxn, TxnDigest, TxnHeader } from '@zoo/protocol'
-import { decodeTxn } from '../txn.js'
+import { CloseSessionTxn, CreateSessionTxn, JuteReader, JuteWriter, OpCode, SetDataTxn, TxnDigest, TxnHeader } from '@zoo/protocol'
+import { decodeTxn, encodeTxn } from '../txn.js'
 import type { Txn, TxnBody } from '../txn.js'
 import { apacheSessionPasswd } from './java-random.js'
 
@@ -34,4 +34,14 @@ export function decodeApacheTxn(bytes: Buffer): Txn {
   if (!r.atEnd) txn.digest = TxnDigest.decode(r)
   r.done()
   return txn
+}
+
+/** A txn as Apache logs it: zoo's bytes, but a createSession carries only its timeout. */
+export function encodeApacheTxn(txn: Txn): Buffer {
+  if (txn.body.type !== OpCode.createSession) return encodeTxn(txn)
+  const w = new JuteWriter()
+  TxnHeader.encode(w, { clientId: txn.clientId, cxid: txn.cxid, zxid: txn.zxid, time: txn.time, type: OpCode.createSession })
+  CreateSessionTxn.encode(w, { timeOut: txn.body.timeOut })
+  if (txn.digest !== undefined) TxnDigest.encode(w, txn.digest)
+  return Buffer.from(w.toBuffer())
 }
