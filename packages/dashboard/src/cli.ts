@@ -3,6 +3,7 @@
  * with --allow-writes, the token writes need).
  */
 import { parseArgs } from 'node:util'
+import { readTlsFiles, tlsFromEnvironment } from '@zoo/client'
 import { startDashboard, type Dashboard } from './http/server.js'
 import { InvalidDashboardOptionsError, type DashboardOptions } from './options.js'
 
@@ -17,6 +18,9 @@ export const USAGE = `usage: zoo-dashboard --connect host:port[,host:port...] [o
   --interval-ms <n>        how often members are asked (default 1000)
   --history-minutes <n>    chart history kept (default 10)
   --session-timeout-ms <n> the console's ZooKeeper session timeout (default 15000)
+  --tls-ca <file>          connect to the members' secureClientPort, trusting these CAs (PEM) (ZOO_TLS_CA)
+  --tls-cert <file>        the console's client certificate (PEM; may hold the key too) (ZOO_TLS_CERT)
+  --tls-key <file>         the key of --tls-cert, when in a file of its own (ZOO_TLS_KEY)
   -h, --help               this text
 `
 
@@ -43,6 +47,12 @@ export function parseAdminPorts(text: string | undefined): Record<string, number
   return ports
 }
 
+/** TLS from the flags, else from ZOO_TLS_*; undefined: plain TCP. */
+function tlsOption(ca: string | undefined, cert: string | undefined, key: string | undefined): DashboardOptions['tls'] {
+  if (ca === undefined && cert === undefined && key === undefined) return tlsFromEnvironment()
+  return readTlsFiles({ ca, cert, key })
+}
+
 /** Options from argv, or undefined when help was asked for. */
 export function parseCommandLine(argv: readonly string[]): DashboardOptions | undefined {
   const { values } = parseArgs({
@@ -58,6 +68,9 @@ export function parseCommandLine(argv: readonly string[]): DashboardOptions | un
       'interval-ms': { type: 'string' },
       'history-minutes': { type: 'string' },
       'session-timeout-ms': { type: 'string' },
+      'tls-ca': { type: 'string' },
+      'tls-cert': { type: 'string' },
+      'tls-key': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   })
@@ -73,6 +86,7 @@ export function parseCommandLine(argv: readonly string[]): DashboardOptions | un
     intervalMs: integer('interval-ms', values['interval-ms']),
     historyMinutes: integer('history-minutes', values['history-minutes']),
     sessionTimeoutMs: integer('session-timeout-ms', values['session-timeout-ms']),
+    tls: tlsOption(values['tls-ca'], values['tls-cert'], values['tls-key']),
   }
   return Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)) as DashboardOptions
 }

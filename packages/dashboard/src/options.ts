@@ -1,5 +1,6 @@
 /** Dashboard options, checked where they enter (the CLI and startDashboard) so a mistake names its field. */
 import { parseConnectionString } from '@zoo/client'
+import type { ClientOptions } from '@zoo/client'
 import * as z from 'zod'
 
 const port = z.number().int().min(0).max(65535)
@@ -36,6 +37,11 @@ export const dashboardOptionsSchema = z.strictObject({
   maxLivePaths: z.number().int().min(1).max(1_000).default(32),
   /** where the page's files are; by default the package's own build */
   assetsDir: z.string().optional(),
+  /**
+   * TLS to the members' secureClientPort: @zoo/client's `tls` option (checked by createClient),
+   * used by the console's session and its four-letter-word probes alike
+   */
+  tls: z.custom<NonNullable<ClientOptions['tls']>>((v) => typeof v === 'object' && v !== null && !Array.isArray(v), { error: 'tls must be an object: @zoo/client\'s tls option' }).optional(),
 })
 
 export type DashboardOptions = z.input<typeof dashboardOptionsSchema>

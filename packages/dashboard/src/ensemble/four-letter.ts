@@ -4,6 +4,8 @@
  * ends by its deadline, however the member behaves.
  */
 import { connect } from 'node:net'
+import { connect as connectTls } from 'node:tls'
+import type { ConnectionOptions } from 'node:tls'
 import { classifyWordAnswer, type WordAnswer } from './parse.js'
 import type { Endpoint } from './membership.js'
 
@@ -11,6 +13,8 @@ export interface WordOptions {
   timeoutMs: number
   /** answers are cut here (a `mntr` is ~20 KiB) */
   maxBytes?: number
+  /** ask over TLS (a secureClientPort) */
+  tls?: ConnectionOptions
 }
 
 const DEFAULT_MAX_BYTES = 1 << 20
@@ -23,7 +27,8 @@ export function fourLetterWord(endpoint: Endpoint, word: string, options: WordOp
     let bytes = 0
     let connected = false
     let settled = false
-    const socket = connect({ host: endpoint.host, port: endpoint.port })
+    const tls = options.tls
+    const socket = tls === undefined ? connect({ host: endpoint.host, port: endpoint.port }) : connectTls({ ...tls, host: endpoint.host, port: endpoint.port })
     const finish = (answer: WordAnswer) => {
       if (settled) return
       settled = true
@@ -35,7 +40,7 @@ export function fourLetterWord(endpoint: Endpoint, word: string, options: WordOp
     const timer = setTimeout(() => {
       finish(connected ? received() : { kind: 'refused', reason: `no connection within ${options.timeoutMs} ms` })
     }, options.timeoutMs)
-    socket.once('connect', () => {
+    socket.once(tls === undefined ? 'connect' : 'secureConnect', () => {
       connected = true
       socket.end(word)
     })

@@ -4,6 +4,7 @@
  * chart history. The probes are bounded (probe.ts); the loops never overlap themselves.
  */
 import { EventEmitter } from 'node:events'
+import type { ConnectionOptions } from 'node:tls'
 import type { EnsembleSnapshot, HistoryView, MemberView, Sample, SessionView } from '../shared/api.js'
 import { History } from './history.js'
 import { decideMember, type MemberStatus } from './member.js'
@@ -25,6 +26,8 @@ export interface MonitorOptions {
   identityEveryPolls?: number
   now?: () => number
   probe?: (target: ProbeTarget, options: ProbeOptions) => Promise<Observations>
+  /** four-letter words over TLS */
+  tls?: ConnectionOptions
 }
 
 interface MemberState {
@@ -145,7 +148,7 @@ export class EnsembleMonitor extends EventEmitter<MonitorEvents> {
     let observations: Observations
     let status: MemberStatus
     try {
-      observations = await this.probe(target, { timeoutMs: this.options.probeTimeoutMs, askIdentity })
+      observations = await this.probe(target, { timeoutMs: this.options.probeTimeoutMs, askIdentity, tls: this.options.tls })
       status = decideMember(observations)
     } catch (error) {
       // A probe is built not to fail; should it, the row says so instead of going stale.

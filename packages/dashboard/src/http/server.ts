@@ -63,6 +63,7 @@ function createMonitor(options: ResolvedDashboardOptions, port: number, session:
       probeTimeoutMs: options.probeTimeoutMs,
       historySamples: Math.ceil((options.historyMinutes * 60_000) / options.intervalMs),
       adminUrl: adminUrlFor(options, { host: options.host, port }),
+      tls: options.tls,
     },
     () => session.view(),
   )
@@ -114,7 +115,7 @@ export async function startDashboard(input: DashboardOptions, hooks: DashboardHo
   // Listen first: a port already taken leaves no session or timer behind.
   await listen(server, options.port, options.host)
   const port = (server.address() as AddressInfo).port
-  const session = new DashboardSession({ connect: options.connect, sessionTimeoutMs: options.sessionTimeoutMs })
+  const session = new DashboardSession({ connect: options.connect, sessionTimeoutMs: options.sessionTimeoutMs, clientOptions: options.tls === undefined ? undefined : { tls: options.tls } })
   const monitor = createMonitor(options, port, session)
   const live = new LiveViews(() => session.get(), { maxPaths: options.maxLivePaths, maxChildren: 200, maxDataBytes: 0xfffff + 1, timeoutMs: options.requestTimeoutMs })
   const streams = streamRegistry(options.maxStreams)
