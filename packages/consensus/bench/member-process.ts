@@ -102,7 +102,8 @@ function statusOf(member: Member, app: AppliedLog): Record<string, unknown> {
     lastLoggedZxid: formatZxid(s.lastLoggedZxid),
     committedZxid: formatZxid(s.committedZxid),
     applied: app.entries.length,
-    stats: member.stats,
+    // The control port speaks JSON: the last snapshot's zxid (a bigint) as hex text.
+    stats: { ...member.stats, lastSnapshot: member.stats.lastSnapshot === undefined ? null : { ...member.stats.lastSnapshot, zxid: formatZxid(member.stats.lastSnapshot.zxid) } },
     truncatedTail: member.truncatedTail === undefined ? null : { ...member.truncatedTail, lastGoodZxid: formatZxid(member.truncatedTail.lastGoodZxid) },
   }
 }
