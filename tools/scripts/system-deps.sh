@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The one place that installs what tests need from Debian: real peers and servers.
 set -euo pipefail
-packages=(zookeeper python3-kazoo redis-server openjdk-17-jdk-headless libcurator-recipes-java libcurator-discovery-java chromium)
+# openssl: tests make their own CAs and certificates (TLS on client and member links).
+packages=(zookeeper python3-kazoo redis-server openjdk-17-jdk-headless libcurator-recipes-java libcurator-discovery-java chromium openssl)
 missing=()
 for p in "${packages[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
