@@ -241,6 +241,9 @@ export class Member extends EventEmitter<MemberEvents> {
   private async run(): Promise<void> {
     this.transport.on('message', (from, bytes) => this.onMessage(from, bytes))
     this.transport.on('disconnected', (peer, reason) => this.onDisconnected(peer, reason))
+    this.transport.on('connected', (peer) => {
+      if (!this.closed) this.peer.linkUp(peer)
+    })
     this.transport.on('warning', (message) => this.logger('transport', { member: this.id, message }))
     await this.transport.start()
     this.ticker = setInterval(() => {

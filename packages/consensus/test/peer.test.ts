@@ -386,3 +386,26 @@ t.test('linkDown: ourselves, unknown members and a looking peer are no-ops', asy
   t.equal(h.peer(1).stats.elections, 1)
   h.settle()
 })
+
+t.test('linkDown: survivors of a dead leader elect without waiting a tick; linkUp restores the finalize wait', async (t) => {
+  for (const reconnected of [false, true]) {
+    const h = new Harness([1, 2, 3], [], { syncLimitTicks: 20, initLimitTicks: 20, electionFinalizeTicks: 3 })
+    const leader = h.settle()
+    const survivors = [1, 2, 3].filter((id) => id !== leader)
+    h.crash(leader)
+    for (const s of survivors) linkDown(h, s, leader)
+    if (reconnected) {
+      // Its connection came back (a restart, say): it may yet send a better vote.
+      for (const s of survivors) {
+        h.peer(s).linkUp(leader)
+        h.process(s)
+      }
+    }
+    h.stabilize()
+    const serving = survivors.every((s) => h.peer(s).status().serving)
+    if (reconnected) t.notOk(serving, 'with the old leader reachable again, the survivors wait out the finalize ticks')
+    else t.ok(serving, 'the dead leader cannot send a better vote: elected and serving with no tick at all')
+    h.until(() => survivors.every((s) => h.peer(s).status().serving), 10)
+    t.not(h.leader(), leader)
+  }
+})

@@ -131,6 +131,15 @@ export class Peer {
     // LOOKING: notifications are resent on ticks, and a lost one only delays the election.
   }
 
+  /**
+   * A connection to `peerId` is (again) established. It is no longer counted as unreachable, so
+   * an election waits for its vote (or the finalize wait) instead of concluding without it; any
+   * message from it does the same.
+   */
+  linkUp(peerId: number): void {
+    this.unreachable.delete(peerId)
+  }
+
   propose(payload: Uint8Array): Result<{ zxid: bigint }> {
     if (this.role.kind !== 'leading') return { ok: false, reason: 'not-leader' }
     return this.role.leader.propose(payload)
