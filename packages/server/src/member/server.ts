@@ -327,6 +327,9 @@ export class ZooServer {
     if (status.role === 'leading' && status.serving) {
       if (!this.leader.isActive) {
         this.leadingSinceMs = Date.now()
+        // As Apache's ContainerManager: the first check one interval after leading starts, not at
+        // once (an emptied container a client is about to reuse is not reaped under it at start).
+        this.lastReapMs = Date.now()
         this.leader.start()
       }
     } else if (this.leader.isActive) {
