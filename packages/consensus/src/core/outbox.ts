@@ -15,6 +15,11 @@ export interface Batch {
   received: Received[]
   /** Index in `messages` of the last message to each destination. */
   lastTo: Map<number, number>
+  /**
+   * Messages (by index) that tryMerge copied and so owns: their entries array grows in place and
+   * its byte count is kept, so a batch of n merged proposals costs O(n), not O(n²).
+   */
+  merged: Map<number, { entries: Entry[]; bytes: number }>
 }
 
 function emptyBatch(): Batch {
@@ -27,6 +32,7 @@ function emptyBatch(): Batch {
     barriers: [],
     received: [],
     lastTo: new Map(),
+    merged: new Map(),
   }
 }
 
@@ -93,10 +99,21 @@ export class Outbox {
       b.messages[index] = { to, message: { ...prev, zxid: body.zxid } as LinkMessage }
       return true
     }
-    const old = (prev as { entries: readonly Entry[] }).entries
+    const owned = b.merged.get(index)
+    const old = owned?.entries ?? (prev as { entries: readonly Entry[] }).entries
     if (old.length + body.entries.length > limits.maxEntriesPerMessage) return false
-    if (entriesBytes(old) + entriesBytes(body.entries) > limits.maxBatchBytes) return false
-    b.messages[index] = { to, message: { ...prev, entries: [...old, ...body.entries] } as LinkMessage }
+    const bytes = (owned?.bytes ?? entriesBytes(old)) + entriesBytes(body.entries)
+    if (bytes > limits.maxBatchBytes) return false
+    if (owned !== undefined) {
+      // The message and its array were made here (below) and are not shared: grow them in place.
+      for (const e of body.entries) owned.entries.push(e)
+      owned.bytes = bytes
+      return true
+    }
+    // The first merge copies: the caller's message and entries array may be shared.
+    const entries = [...old, ...body.entries]
+    b.messages[index] = { to, message: { ...prev, entries } as LinkMessage }
+    b.merged.set(index, { entries, bytes })
     return true
   }
 
