@@ -138,7 +138,8 @@ class Writer {
     }
   }
   finish(): Uint8Array {
-    return this.pos === this.buf.length ? this.buf : this.buf.slice(0, this.pos)
+    // A view, not a copy: the size hint overshoots a little, and the transport copies anyway.
+    return this.pos === this.buf.length ? this.buf : this.buf.subarray(0, this.pos)
   }
 }
 

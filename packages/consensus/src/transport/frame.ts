@@ -3,14 +3,32 @@ import { TransportError } from './errors.js'
 // Between members every frame is `u32 length (big-endian) | length bytes`.
 export const FRAME_HEADER_BYTES = 4
 
-export function encodeFrame(payload: Uint8Array, maxFrameBytes: number): Buffer {
+export function checkFrameBytes(payload: Uint8Array, maxFrameBytes: number): void {
   if (payload.length > maxFrameBytes) {
     throw new TransportError('FRAME_TOO_LARGE', `frame of ${payload.length} bytes exceeds maxFrameBytes ${maxFrameBytes}`)
   }
+}
+
+export function encodeFrame(payload: Uint8Array, maxFrameBytes: number): Buffer {
+  checkFrameBytes(payload, maxFrameBytes)
   const frame = Buffer.allocUnsafe(FRAME_HEADER_BYTES + payload.length)
   frame.writeUInt32BE(payload.length, 0)
   frame.set(payload, FRAME_HEADER_BYTES)
   return frame
+}
+
+/** The frames of `payloads` (each already checked against maxFrameBytes), back to back in one buffer. */
+export function framePayloads(payloads: readonly Uint8Array[]): Buffer {
+  let total = 0
+  for (const p of payloads) total += FRAME_HEADER_BYTES + p.length
+  const out = Buffer.allocUnsafe(total)
+  let at = 0
+  for (const p of payloads) {
+    out.writeUInt32BE(p.length, at)
+    out.set(p, at + FRAME_HEADER_BYTES)
+    at += FRAME_HEADER_BYTES + p.length
+  }
+  return out
 }
 
 /**

@@ -2,7 +2,7 @@ import { EventEmitter } from 'node:events'
 import { connect, createServer, isIP, type AddressInfo, type Server, type Socket } from 'node:net'
 import { connect as connectTls, createServer as createTlsServer, TLSSocket, type Server as TlsServer, type SecureContextOptions } from 'node:tls'
 import { TransportError } from './errors.js'
-import { encodeFrame, FrameDecoder } from './frame.js'
+import { checkFrameBytes, encodeFrame, FrameDecoder, framePayloads } from './frame.js'
 import { decodeHello, encodeHello, HELLO_BYTES } from './handshake.js'
 import { SendQueue } from './send-queue.js'
 import { certificateHostError, ContextCache, describeFailedHandshake, describeUntrusted, TLS_HANDSHAKE_RECORD, WarningLimiter, type PeerTlsOptions } from './tls.js'
@@ -192,14 +192,16 @@ export class PeerTransport extends EventEmitter<PeerTransportEvents> {
   /**
    * Queues `payload` for `to`. Never blocks: returns false (and counts a drop) when the
    * peer's queue is full. Throws for an unknown peer, an empty payload or one above maxFrameBytes.
+   * The payload is queued by reference until it is written: the caller must not change it.
    */
   send(to: number, payload: Uint8Array): boolean {
     const link = this.links.get(to)
     if (link === undefined) throw new RangeError(`member ${this.id} has no peer ${to}`)
     if (payload.length === 0) throw new RangeError('an empty payload is reserved for heartbeats')
     if (this.closed) return false
-    const frame = encodeFrame(payload, this.maxFrameBytes)
-    if (!link.queue.offer(frame)) {
+    checkFrameBytes(payload, this.maxFrameBytes)
+    // Queued unframed: flush() frames a whole run of payloads into one buffer (one copy each).
+    if (!link.queue.offer(payload)) {
       link.stats.droppedFrames += 1
       if (link.socket !== undefined) {
         link.stats.overflowResets += 1
@@ -434,9 +436,9 @@ export class PeerTransport extends EventEmitter<PeerTransportEvents> {
     const socket = link.socket
     if (socket === undefined || socket.destroyed) return
     while (link.queue.length > 0 && !socket.writableNeedDrain) {
-      const frames = link.queue.takeUpTo(WRITE_CHUNK_BYTES)
-      socket.write(frames.length === 1 ? frames[0]! : Buffer.concat(frames))
-      link.stats.sentFrames += frames.length
+      const payloads = link.queue.takeUpTo(WRITE_CHUNK_BYTES)
+      socket.write(framePayloads(payloads))
+      link.stats.sentFrames += payloads.length
       link.lastSentMs = Date.now()
     }
   }

@@ -1,9 +1,10 @@
 /**
- * Frames waiting for one peer's socket, bounded in count and in bytes: a slow or absent peer
- * costs at most maxBytes of memory, whatever the sender does.
+ * Frames (their payloads: the 4-byte header is added when they are written) waiting for one
+ * peer's socket, bounded in count and in payload bytes: a slow or absent peer costs at most
+ * maxBytes of memory, whatever the sender does.
  */
 export class SendQueue {
-  private frames: Buffer[] = []
+  private frames: Uint8Array[] = []
   private head = 0
   private queuedBytes = 0
 
@@ -23,7 +24,7 @@ export class SendQueue {
   }
 
   /** False (and nothing queued) when the frame would pass either bound. */
-  offer(frame: Buffer): boolean {
+  offer(frame: Uint8Array): boolean {
     if (this.length + 1 > this.maxFrames || this.queuedBytes + frame.length > this.maxBytes) return false
     this.frames.push(frame)
     this.queuedBytes += frame.length
@@ -31,12 +32,12 @@ export class SendQueue {
   }
 
   /** Removes and returns frames from the front, up to about `maxBytes` (at least one). */
-  takeUpTo(maxBytes: number): Buffer[] {
-    const taken: Buffer[] = []
+  takeUpTo(maxBytes: number): Uint8Array[] {
+    const taken: Uint8Array[] = []
     let takenBytes = 0
     while (this.head < this.frames.length && (taken.length === 0 || takenBytes + this.frames[this.head]!.length <= maxBytes)) {
       const frame = this.frames[this.head]!
-      this.frames[this.head] = undefined as unknown as Buffer // let it be collected
+      this.frames[this.head] = undefined as unknown as Uint8Array // let it be collected
       this.head += 1
       taken.push(frame)
       takenBytes += frame.length

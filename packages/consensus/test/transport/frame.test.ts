@@ -1,6 +1,7 @@
 import t from 'tap'
 import fc from 'fast-check'
 import { encodeFrame, FrameDecoder, TransportError } from '../../src/transport/index.js'
+import { framePayloads } from '../../src/transport/frame.js'
 import { SendQueue } from '../../src/transport/send-queue.js'
 
 t.test('frames survive any split of the byte stream', async (t) => {
@@ -29,6 +30,14 @@ t.test('a frame length above the limit is refused from its header alone', async 
   t.throws(() => decoder.next(), { code: 'FRAME_TOO_LARGE' })
   t.throws(() => encodeFrame(new Uint8Array(11), 10), TransportError)
   t.equal(encodeFrame(new Uint8Array(10), 10).length, 14)
+})
+
+t.test('framePayloads writes the same bytes as one encodeFrame per payload', async (t) => {
+  fc.assert(
+    fc.property(fc.array(fc.uint8Array({ maxLength: 300 }), { minLength: 1, maxLength: 20 }), (payloads) => {
+      t.same(framePayloads(payloads), Buffer.concat(payloads.map((p) => encodeFrame(p, 1000))))
+    }),
+  )
 })
 
 t.test('the send queue holds its bounds in frames and bytes', async (t) => {
