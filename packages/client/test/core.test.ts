@@ -311,3 +311,36 @@ t.test('reconfig: the request record and the new config', async (t) => {
   t.equal(result.stat.version, 2)
   t.same(server.last.ofType(OpCode.reconfig).map((f) => f.request), [{ type: OpCode.reconfig, joiningServers: 'server.4=127.0.0.1:1:2;3', leavingServers: null, newMembers: null, curConfigId: 0x100000001n }])
 })
+
+t.test('frames written in one tick leave in one socket write, also when the first is written outside a promise continuation', async (t) => {
+  const { server, zk } = await setup(t)
+  // The client's own socket is the one whose peer is the fake server's port; count its writes.
+  const { Socket } = await import('node:net')
+  const write = Socket.prototype.write
+  let writes = 0
+  Socket.prototype.write = function (this: InstanceType<typeof Socket>, ...args: Parameters<typeof write>) {
+    // Requests only (xid > 0): a ping (xid -2) may be due any time and always leaves alone.
+    const [chunk] = args
+    if (this.remotePort === server.port && Buffer.isBuffer(chunk) && chunk.readInt32BE(4) > 0) writes++
+    return write.apply(this, args)
+  } as typeof write
+  t.teardown(() => void (Socket.prototype.write = write))
+  // A timer (as a watch callback or a socket event) calls the client directly, then from promise
+  // continuations of the same tick: process.nextTick runs before those continuations, so a flush
+  // scheduled with it alone sent the first frame on its own.
+  const calls = await new Promise<Promise<unknown>[]>((resolve) =>
+    setTimeout(() => {
+      const sent = [zk.exists('/a')]
+      void Promise.resolve()
+        .then(() => sent.push(zk.exists('/b')))
+        .then(async () => {
+          await null
+          sent.push(zk.exists('/c'))
+          resolve(sent)
+        })
+    }, 1),
+  )
+  await Promise.all(calls)
+  t.same(server.last.ofType(OpCode.exists).map((f) => (f.request as { path: string }).path), ['/a', '/b', '/c'])
+  t.equal(writes, 1, 'one socket write for the three requests')
+})
