@@ -143,10 +143,8 @@ t.test('round trips: an uncontended acquire is two (create2, then getChildren2 w
   }
   // create2, getChildren2, getData, delete (packages/protocol opcodes)
   t.same(requestOpcodes(frames), [15, 12, 4, 2, 15, 12, 4, 2, 15, 12, 4, 2], 'four requests per acquire+release, no retries, no extra reads')
-  // At most: a release's delete may leave before the last read's reply is in, merging two round
-  // trips (timing-dependent), so fewer is fine; more would mean the hold signal cost its own.
-  const trips = roundTrips(frames)
-  t.ok(trips <= 9, `at most three round trips per acquire+release (the hold signal costs none of its own): ${trips}`)
+  // More would mean the hold signal's getData left on its own, after the getChildren2 reply.
+  t.equal(roundTrips(frames), 9, 'three round trips per acquire+release (the hold signal costs none of its own)')
 })
 
 t.test('options are checked', async (t) => {

@@ -57,18 +57,21 @@ export function requestOpcodes(frames: readonly ProxiedFrame[]): number[] {
 }
 
 /**
- * Round trips in a recording: a request sent while none of the earlier ones is still unanswered
- * starts one (the client had to wait for the server); requests sent before that are pipelined.
+ * Round trips in a recording: the first request starts one, and so does every request the proxy
+ * read after a reply since the request before it (the client heard from the server before
+ * sending it); requests read with no reply in between went out together, pipelined. Not "sent
+ * while nothing was unanswered": whether a pipelined request's reply is in before the client's
+ * next step leaves depends on how the server split its replies into writes, not on the client.
  */
 export function roundTrips(frames: readonly ProxiedFrame[]): number {
-  const outstanding = new Set<number>()
   let trips = 0
+  let heard = true
   for (const frame of frames) {
     if (frame.xid <= 0) continue
-    if (frame.dir === 'reply') outstanding.delete(frame.xid)
-    else {
-      if (outstanding.size === 0) trips++
-      outstanding.add(frame.xid)
+    if (frame.dir === 'reply') heard = true
+    else if (heard) {
+      trips++
+      heard = false
     }
   }
   return trips

@@ -3,7 +3,7 @@
 import { connect, createServer, type Socket } from 'node:net'
 import t from 'tap'
 import type { Test } from 'tap'
-import { CutProxy } from '../src/testing.js'
+import { CutProxy, roundTrips } from '../src/testing.js'
 
 async function echoServer(t: Test): Promise<number> {
   const sockets = new Set<Socket>()
@@ -63,4 +63,18 @@ t.test('frames: false forwards any bytes; block cuts and refuses until heal', as
   const second = await open(proxy.port)
   t.teardown(() => second.destroy())
   t.same(await roundTrip(second, bytes), bytes, 'healed')
+})
+
+t.test('roundTrips: a request read after a reply starts one, whenever the replies to pipelined requests come', async (t) => {
+  const at = (n: number) => BigInt(n)
+  const request = (xid: number, n: number) => ({ dir: 'request' as const, xid, opcode: 1, atNs: at(n) })
+  const reply = (xid: number, n: number) => ({ dir: 'reply' as const, xid, err: 0, atNs: at(n) })
+  const ping = (n: number) => ({ dir: 'reply' as const, xid: -2, err: 0, atNs: at(n) })
+  // create | getChildren2 + getData | delete, the getData reply in before the delete or not
+  t.equal(roundTrips([request(1, 0), reply(1, 1), request(2, 2), request(3, 2), reply(2, 3), reply(3, 3), request(4, 4), reply(4, 5)]), 3)
+  t.equal(roundTrips([request(1, 0), reply(1, 1), request(2, 2), request(3, 2), reply(2, 3), request(4, 4), reply(3, 5), reply(4, 5)]), 3)
+  // the getData on its own, after the getChildren2 reply: a round trip of its own
+  t.equal(roundTrips([request(1, 0), reply(1, 1), request(2, 2), reply(2, 3), request(3, 4), reply(3, 5), request(4, 6), reply(4, 7)]), 4)
+  t.equal(roundTrips([request(1, 0), ping(1), request(2, 2)]), 1, 'pings and notifications are not replies')
+  t.equal(roundTrips([]), 0)
 })
