@@ -59,6 +59,7 @@ export class ZooServer {
   private readonly secureClientPort: ClientPort | undefined
   private readonly admin: AdminServer | undefined
   private member: Member | undefined
+  private quorumApi: Quorum | undefined
   /** Rereads the ssl.quorum.* stores when they change (TLS between members only). */
   private quorumTlsReloader: TlsReloader | undefined
   private peer: PeerStatus | undefined
@@ -293,7 +294,15 @@ export class ZooServer {
     }
   }
 
+  /**
+   * The pipeline asks for this on every forwarded write: built once (it reads `this.member` at
+   * each call), not six closures per request.
+   */
   private quorum(): Quorum {
+    return (this.quorumApi ??= this.makeQuorum())
+  }
+
+  private makeQuorum(): Quorum {
     const member = () => {
       if (this.member === undefined) throw new Error('consensus is not running')
       return this.member
