@@ -324,31 +324,36 @@ export class Pipeline implements ConnectionHandler {
   private entryFor(session: LocalSession, incoming: IncomingRequest): PipelineEntry {
     const { xid, type } = incoming.header
     const request = incoming.request
-    const local = (run: () => Reply): PipelineEntry => ({ kind: 'local', xid, state: 'waiting', incoming, run: () => this.guarded(session, xid, type, run) })
-    if (request === undefined) return local(() => errorReply(xid, type, ErrorCode.UNIMPLEMENTED, this.zxid()))
+    if (request === undefined) return this.localEntry(session, incoming, () => errorReply(xid, type, ErrorCode.UNIMPLEMENTED, this.zxid()))
     switch (request.type) {
       case OpCode.ping:
-        return local(() => okReply(xid, OpCode.ping, undefined, this.zxid()))
+        return this.localEntry(session, incoming, () => okReply(xid, OpCode.ping, undefined, this.zxid()))
       case OpCode.auth:
-        return local(() => this.auth(session, xid, request))
+        return this.localEntry(session, incoming, () => this.auth(session, xid, request))
       case OpCode.sasl:
         // No SASL provider: answer as Apache without one configured would leave the client (no token).
-        return local(() => errorReply(xid, type, ErrorCode.UNIMPLEMENTED, this.zxid()))
+        return this.localEntry(session, incoming, () => errorReply(xid, type, ErrorCode.UNIMPLEMENTED, this.zxid()))
       case OpCode.closeSession:
-        if (session.readOnly) return local(() => ({ ...okReply(xid, OpCode.closeSession, undefined, this.zxid()), close: true }))
+        if (session.readOnly) return this.localEntry(session, incoming, () => ({ ...okReply(xid, OpCode.closeSession, undefined, this.zxid()), close: true }))
         break
       case OpCode.sync: {
-        if (session.readOnly) return local(() => errorReply(xid, type, ErrorCode.NOTREADONLY, this.zxid()))
+        if (session.readOnly) return this.localEntry(session, incoming, () => errorReply(xid, type, ErrorCode.NOTREADONLY, this.zxid()))
         const entry: PipelineEntry = { kind: 'sync', xid, state: 'waiting', incoming, submit: () => this.sync(session, entry, request.path) }
         return entry
       }
       default:
         break
     }
-    if (isWriteRequest(request) && session.readOnly) return local(() => errorReply(xid, type, ErrorCode.NOTREADONLY, this.zxid()))
+    if (isWriteRequest(request) && session.readOnly) return this.localEntry(session, incoming, () => errorReply(xid, type, ErrorCode.NOTREADONLY, this.zxid()))
     if (isWriteRequest(request)) return { kind: 'write', xid, state: 'waiting', incoming, submit: () => this.forward(session, incoming, request) }
-    if (isReadRequest(request)) return local(() => this.read(session, xid, request))
-    return local(() => errorReply(xid, type, ErrorCode.UNIMPLEMENTED, this.zxid()))
+    if (isReadRequest(request)) return this.localEntry(session, incoming, () => this.read(session, xid, request))
+    return this.localEntry(session, incoming, () => errorReply(xid, type, ErrorCode.UNIMPLEMENTED, this.zxid()))
+  }
+
+  /** A method, not a closure made per request in entryFor (every request, writes too, paid for one). */
+  private localEntry(session: LocalSession, incoming: IncomingRequest, run: () => Reply): PipelineEntry {
+    const { xid, type } = incoming.header
+    return { kind: 'local', xid, state: 'waiting', incoming, run: () => this.guarded(session, xid, type, run) }
   }
 
   /** A bug met while answering one request ends that connection, never the member. */
