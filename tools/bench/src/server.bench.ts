@@ -18,6 +18,7 @@ import { createClient } from '@zoo/client'
 import type { ClientOptions, ZooKeeperClient } from '@zoo/client'
 import { makeTestPki, startApacheZooKeeper, startZooCluster } from '@zoo/testkit'
 import type { ApacheEnsemble } from '@zoo/testkit'
+import { median, phase, type PhaseResult } from './load.js'
 
 const { values: args } = parseArgs({
   options: {
@@ -35,6 +36,7 @@ const { values: args } = parseArgs({
 const SESSIONS = Number(args.sessions)
 const DEPTH = Number(args.depth)
 const SECONDS = Number(args.seconds)
+const LOAD = { depth: DEPTH, seconds: SECONDS }
 const VALUE = Buffer.alloc(Number(args.bytes), 120)
 const TICK_MS = Number(args.tick)
 const MEMBERS = Number(args.members)
@@ -62,39 +64,6 @@ interface Target {
   clientOptions?: ClientOptions
 }
 
-interface PhaseResult {
-  opsPerSecond: number
-  p50Ms: number
-  p99Ms: number
-}
-
-function percentile(sorted: number[], p: number): number {
-  return sorted.length === 0 ? NaN : (sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] as number)
-}
-
-/** Each session keeps DEPTH operations in flight for SECONDS; returns throughput and latency. */
-async function phase(clients: ZooKeeperClient[], op: (zk: ZooKeeperClient, i: number) => Promise<unknown>): Promise<PhaseResult> {
-  const latencies: number[] = []
-  let done = 0
-  const deadline = performance.now() + SECONDS * 1000
-  const started = performance.now()
-  await Promise.all(
-    clients.flatMap((zk, i) =>
-      Array.from({ length: DEPTH }, async () => {
-        while (performance.now() < deadline) {
-          const t0 = performance.now()
-          await op(zk, i)
-          latencies.push(performance.now() - t0)
-          done++
-        }
-      }),
-    ),
-  )
-  const elapsed = (performance.now() - started) / 1000
-  latencies.sort((a, b) => a - b)
-  return { opsPerSecond: done / elapsed, p50Ms: percentile(latencies, 0.5), p99Ms: percentile(latencies, 0.99) }
-}
-
 async function killLeader(ensemble: ApacheEnsemble): Promise<number> {
   for (const m of ensemble.members) {
     if ((await ensemble.mode(m.id)) !== 'leader') continue
@@ -115,12 +84,6 @@ async function failoverOnce(target: Target): Promise<number> {
     await new Promise((r) => setTimeout(r, 100))
   }
   return windowMs
-}
-
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b)
-  const mid = Math.floor(sorted.length / 2)
-  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2
 }
 
 /** Longest gap between acknowledged writes of one client while the leader is killed. */
@@ -205,8 +168,8 @@ async function measureAll(targets: Target[]): Promise<Record<string, Measured>> 
     for (let k = 0; k < targets.length; k++) {
       const i = (round + k) % targets.length
       const sessions = clients[i] as ZooKeeperClient[]
-      writeRounds[i]!.push(await phase(sessions, (zk, n) => zk.setData(`/bench/s${n}`, VALUE)))
-      readRounds[i]!.push(await phase(sessions, (zk, n) => zk.getData(`/bench/s${n}`)))
+      writeRounds[i]!.push(await phase(sessions, (zk, n) => zk.setData(`/bench/s${n}`, VALUE), LOAD))
+      readRounds[i]!.push(await phase(sessions, (zk, n) => zk.getData(`/bench/s${n}`), LOAD))
     }
   }
   const memory = targets.map((t) => {

@@ -7,6 +7,7 @@ import { parseArgs } from 'node:util'
 import { createClient } from '@zoo/client'
 import type { ClientOptions, ZooKeeperClient } from '@zoo/client'
 import { freePort, makeTestPki, startZooCluster } from '@zoo/testkit'
+import { median, phase } from './load.js'
 
 const { values: args } = parseArgs({
   options: {
@@ -20,24 +21,11 @@ const { values: args } = parseArgs({
 const SESSIONS = Number(args.sessions)
 const DEPTH = Number(args.depth)
 const ROUND_MS = Number(args.seconds) * 1000
+const LOAD = { depth: DEPTH, seconds: ROUND_MS / 1000 }
 const ROUNDS = Number(args.rounds)
 const VALUE = Buffer.alloc(Number(args.bytes), 120)
 const MODES = ['plain', 'tls'] as const
 type Mode = (typeof MODES)[number]
-
-/** Operations per second of `op`, DEPTH at a time per session, for ROUND_MS. */
-async function throughput(clients: ZooKeeperClient[], op: (zk: ZooKeeperClient, i: number) => Promise<unknown>): Promise<number> {
-  let count = 0
-  const startedMs = performance.now()
-  const endMs = startedMs + ROUND_MS
-  const lane = async (zk: ZooKeeperClient, i: number) => {
-    for (; performance.now() < endMs; count++) await op(zk, i)
-  }
-  await Promise.all(clients.flatMap((zk, i) => Array.from({ length: DEPTH }, () => lane(zk, i))))
-  return (count * 1000) / (performance.now() - startedMs)
-}
-
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number
 
 const pki = makeTestPki('zoo-bench-tls')
 const ca = pki.ca('bench')
@@ -64,8 +52,8 @@ try {
   const samples: Record<Mode, { writes: number[]; reads: number[] }> = { plain: { writes: [], reads: [] }, tls: { writes: [], reads: [] } }
   for (let round = 0; round < ROUNDS; round++) {
     for (const mode of round % 2 === 0 ? MODES : [...MODES].reverse()) {
-      samples[mode].writes.push(await throughput(clients[mode], (zk, i) => zk.setData(`/tls-bench/${mode}-${i}`, VALUE)))
-      samples[mode].reads.push(await throughput(clients[mode], (zk, i) => zk.getData(`/tls-bench/${mode}-${i}`)))
+      samples[mode].writes.push((await phase(clients[mode], (zk, i) => zk.setData(`/tls-bench/${mode}-${i}`, VALUE), LOAD)).opsPerSecond)
+      samples[mode].reads.push((await phase(clients[mode], (zk, i) => zk.getData(`/tls-bench/${mode}-${i}`), LOAD)).opsPerSecond)
     }
   }
   await Promise.all([...clients.plain, ...clients.tls].map((zk) => zk.close()))
