@@ -65,7 +65,15 @@ export class Election {
     private readonly selfVote: Vote | undefined,
   ) {
     this.proposal = selfVote
+    this.highestRound = roundNumber
   }
+
+  /**
+   * The highest round this election took part in. Joining a leader out of election takes that
+   * leader's (older) round, and the next election must still start above this one: our
+   * notifications of this round, delayed in the network, would otherwise pass for votes of the next.
+   */
+  highestRound: number
 
   get round(): number {
     return this.roundNumber
@@ -114,6 +122,7 @@ export class Election {
     this.settled.delete(from)
     if (n.round > this.roundNumber) {
       this.roundNumber = n.round
+      this.highestRound = Math.max(this.highestRound, n.round)
       this.votes.clear()
       this.proposal = this.selfVote !== undefined && !betterVote(vote, this.selfVote) ? this.selfVote : vote
       this.recordOwn()

@@ -35,6 +35,8 @@ export class Peer {
   private inflight: { ready: Ready; durable: Durable } | undefined
   private role: RoleState
   private elected: { vote: Vote; round: number } | undefined
+  /** The highest election round this peer took part in (see Election.highestRound). */
+  private highestRound = 0
   private lastStatus: PeerStatus | undefined
   private nextBarrierId = 1
   private readonly members: ReadonlySet<number>
@@ -230,7 +232,7 @@ export class Peer {
     this.s.note(`looking: ${reason}`)
     if (this.role.kind === 'leading') this.stats.stepDowns++
     if (this.role.kind === 'learning') this.stats.linkLosses++
-    this.role = this.startElection(this.roundNumber() + 1)
+    this.role = this.startElection(Math.max(this.roundNumber(), this.highestRound) + 1)
   }
 
   private roundNumber(): number {
@@ -292,6 +294,7 @@ export class Peer {
   }
 
   private concluded(done: Elected): RoleState {
+    if (this.role.kind === 'looking') this.highestRound = Math.max(this.highestRound, this.role.election.highestRound)
     this.elected = { vote: done.vote, round: done.round }
     this.s.statusDirty = true
     this.s.note(`elected ${done.vote.leader} (round ${done.round}, epoch ${done.vote.peerEpoch}, zxid ${formatZxid(done.vote.zxid)})`)
