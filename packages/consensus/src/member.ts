@@ -119,6 +119,7 @@ export class Member extends EventEmitter<MemberEvents> {
   private ticker: NodeJS.Timeout | undefined
   private driving = false
   private drivePending = false
+  private earlyFlushPending = false
   private closed = false
   private failure: Error | undefined
   private appliedZxid: bigint
@@ -285,15 +286,29 @@ export class Member extends EventEmitter<MemberEvents> {
     this.kick()
   }
 
-  /** Runs the Ready loop soon; calls made while it runs are picked up by the running loop. */
+  /**
+   * Runs the Ready loop soon; calls made while it runs are picked up by the running loop, and
+   * what they produced that need not wait for its fsync leaves at the end of this event-loop
+   * turn (one flush per turn, so a burst of proposals still goes out as one message per member).
+   */
   private kick(): void {
     if (this.closed) return
     if (this.driving) {
       this.drivePending = true
+      if (!this.earlyFlushPending) {
+        this.earlyFlushPending = true
+        setImmediate(() => this.flushEarly())
+      }
       return
     }
     this.driving = true
     setImmediate(() => void this.drive())
+  }
+
+  private flushEarly(): void {
+    this.earlyFlushPending = false
+    if (this.closed) return
+    for (const { to, message } of this.peer.takeEarly()) this.transport.send(to, encodeMessage(message))
   }
 
   private async drive(): Promise<void> {
@@ -311,9 +326,10 @@ export class Member extends EventEmitter<MemberEvents> {
 
   private async handle(ready: Ready): Promise<void> {
     this.stats.readies += 1
+    for (const { to, message, early } of ready.messages) if (early === true) this.transport.send(to, encodeMessage(message))
     if (ready.persist !== undefined) await this.persist(ready.persist)
     if (this.closed) return
-    for (const { to, message } of ready.messages) this.transport.send(to, encodeMessage(message))
+    for (const { to, message, early } of ready.messages) if (early !== true) this.transport.send(to, encodeMessage(message))
     this.apply(ready)
     this.peer.advance(ready)
     if (ready.status !== undefined) this.onStatus(ready.status)

@@ -46,3 +46,39 @@ t.test('outbox: a commit merges into the last commit; a message of another type 
   t.same(messages.map((m) => m.type), ['commit', 'proposal'])
   t.equal((messages[0] as { zxid: bigint }).zxid, makeZxid(1, 2))
 })
+
+t.test('outbox: early messages are per-member runs before the first message that waits for the fsync', async (t) => {
+  const outbox = new Outbox()
+  outbox.send(2, { type: 'proposal', entries: [entry(1)], link: 1, seq: 0 })
+  outbox.send(3, { type: 'ackepoch', currentEpoch: 1, lastZxid: 0n, counted: true, link: 1, seq: 0 })
+  outbox.send(3, { type: 'ping', link: 1, seq: 1 })
+  outbox.send(2, { type: 'commit', zxid: makeZxid(1, 1), link: 1, seq: 1 })
+  const { batch, waiting } = outbox.takeForReady()
+  t.same(
+    batch.messages.map((o) => [o.to, o.message.type, o.early === true]),
+    [
+      [2, 'proposal', true],
+      [3, 'ackepoch', false],
+      [3, 'ping', false],
+      [2, 'commit', true],
+    ],
+    'a ping behind a waiting ACKEPOCH waits too',
+  )
+  t.same([...waiting], [3])
+})
+
+t.test('outbox: takeEarly leaves what is blocked, and merging goes on into what is left', async (t) => {
+  const outbox = new Outbox()
+  outbox.send(2, { type: 'proposal', entries: [entry(1)], link: 1, seq: 0 })
+  outbox.send(3, { type: 'proposal', entries: [entry(1)], link: 1, seq: 0 })
+  outbox.send(4, { type: 'reset', link: 1 })
+  const taken = outbox.takeEarly(new Set([3]))
+  t.same(taken.map((o) => o.to), [2], 'member 3 has a message waiting in the Ready under way; 4 has a reset (waits)')
+  t.ok(outbox.tryMerge(3, 1, { type: 'proposal', entries: [entry(2)] }, limits), 'the proposal left for 3 still takes merges')
+  t.notOk(outbox.tryMerge(2, 1, { type: 'proposal', entries: [entry(2)] }, limits), 'the one sent to 2 does not')
+  const left = outbox.take().messages.map((o) => [o.to, o.message.type, (o.message as { entries?: unknown[] }).entries?.length])
+  t.same(left, [
+    [3, 'proposal', 2],
+    [4, 'reset', undefined],
+  ])
+})

@@ -2,6 +2,7 @@
 // message and check roles, what is persisted, what is sent and what is committed.
 import t from 'tap'
 import type { Message } from '../src/core/messages.js'
+import { encodeMessage } from '../src/core/messages.js'
 import { Peer } from '../src/core/peer.js'
 import { makeZxid } from '../src/core/zxid.js'
 import { Harness, bytes, snapshotOf } from './harness.js'
@@ -225,12 +226,42 @@ t.test('Ready: a follower ACKs a proposal only in the Ready that makes it durabl
   const rd = f.ready()
   t.equal(rd.persist?.append.length, 1, 'the proposal is to be persisted')
   t.same(
-    rd.messages.map((o) => o.message.type),
-    ['ack'],
+    rd.messages.map((o) => [o.message.type, o.early === true]),
+    [['ack', false]],
     'and acknowledged in the same Ready (sent after the persist)',
   )
   t.throws(() => f.ready(), /before advance/, 'no second Ready before advance()')
   f.advance(rd)
+})
+
+t.test('Ready: proposals and forwarded requests leave before an fsync they do not depend on; ACKs after theirs', async (t) => {
+  const { decodeMessage } = await import('../src/core/messages.js')
+  const h = new Harness([1, 2, 3])
+  const leader = h.settle()
+  const follower = leader === 1 ? 2 : 1
+  const l = h.peer(leader)
+  const f = h.peer(follower)
+  const kinds = (messages: readonly { message: Message; early?: boolean }[]) => messages.map((o) => `${o.message.type}${o.early === true ? ' (early)' : ''}`)
+
+  t.ok(l.propose(bytes('a')).ok)
+  const leaderReady = l.ready()
+  t.same(kinds(leaderReady.messages.filter((o) => o.to === follower)), ['proposal (early)'], "the leader's proposal may go before its own log has it")
+  t.ok(l.propose(bytes('b')).ok)
+  const meanwhile = l.takeEarly()
+  t.same(kinds(meanwhile.filter((o) => o.to === follower)), ['proposal (early)'], 'and one made while that fsync runs leaves at once')
+  l.advance(leaderReady)
+  t.notOk(l.hasReady() && l.ready().messages.some((o) => o.message.type === 'proposal'), 'what left early is not sent again')
+
+  for (const o of [...leaderReady.messages, ...meanwhile].filter((o) => o.to === follower)) f.step(leader, decodeMessage(encodeMessage(o.message)))
+  t.ok(f.sendToLeader(bytes('forwarded')).ok)
+  const followerReady = f.ready()
+  t.same(kinds(followerReady.messages), ['channel (early)', 'ack'], 'the ACK goes last, after the fsync; the forwarded request before it')
+  const seqs = followerReady.messages.map((o) => (o.message as { seq: number }).seq)
+  t.ok(seqs[0]! < seqs[1]!, 'in link order')
+  t.ok(f.sendToLeader(bytes('later')).ok)
+  t.same(f.takeEarly(), [], 'a request made while the ACK waits for the fsync stays behind it on the link')
+  f.advance(followerReady)
+  t.same(kinds(f.ready().messages), ['channel (early)'], 'and leaves first in the next Ready')
 })
 
 t.test('Ready: on NEWLEADER the synced txns come before currentEpoch, both before the ACK', async (t) => {

@@ -24,6 +24,8 @@ export class Learner {
   phase: LearnerPhase = 'connecting'
   readonly link: number
   private sendSeq = 0
+  /** Highest zxid logged since the last ACK went into a Ready (see flushAck). */
+  private pendingAck: bigint | undefined
   private recvSeq = 0
   private newEpoch = 0
   private readonly startedTick: number
@@ -189,9 +191,19 @@ export class Learner {
       h.append(e)
       this.ctx.outbox.persistAppend(e)
     }
-    const ack: LinkBody = { type: 'ack', zxid: h.lastZxid }
-    if (fault) this.ctx.outbox.sendInCurrent(this.leader, { ...ack, link: this.link, seq: this.sendSeq++ })
-    else if (!this.ctx.outbox.tryMerge(this.leader, this.link, { type: 'ack', zxid: h.lastZxid }, this.ctx.config)) this.send(ack)
+    if (fault) this.ctx.outbox.sendInCurrent(this.leader, { type: 'ack', zxid: h.lastZxid, link: this.link, seq: this.sendSeq++ })
+    else this.pendingAck = h.lastZxid
+  }
+
+  /**
+   * The ACK of what this Ready logs goes last in it (the peer calls this as it hands the Ready
+   * out): it must wait for the fsync, and anything queued behind it on the link would wait too,
+   * requests forwarded from clients among them. One ACK covers every proposal of the batch.
+   */
+  flushAck(): void {
+    if (this.pendingAck === undefined) return
+    this.send({ type: 'ack', zxid: this.pendingAck })
+    this.pendingAck = undefined
   }
 
   private onCommit(zxid: bigint): void {

@@ -40,6 +40,32 @@ function batchIsEmpty(b: Batch): boolean {
   return !b.hasPersist && b.messages.length === 0 && b.committed.length === 0 && b.restore === undefined && b.barriers.length === 0 && b.received.length === 0
 }
 
+/**
+ * Messages that assert nothing about this member's disk: a leader's proposals, commits and
+ * informs (its own vote counts only once durable, so a commit never rests on an unsynced write),
+ * pings, the member channel and barriers. They may leave before the Ready's persist, as Apache's
+ * leader sends a proposal while logging it. Acknowledgements (ack, ackepoch, acknewleader), votes
+ * and everything of discovery and sync wait for it.
+ */
+const SENDABLE_BEFORE_PERSIST: ReadonlySet<string> = new Set(['proposal', 'commit', 'inform', 'ping', 'channel', 'barrier', 'barrierdone'])
+
+/**
+ * Marks the messages of a batch that may go before its persist: per destination, the run of
+ * sendable messages before the first one that must wait (a link's order is its sequence numbers:
+ * nothing may overtake a waiting message). Destinations in `blocked` already have a message
+ * waiting elsewhere. Returns the destinations left with a waiting message.
+ */
+function markEarly(messages: Outbound[], blocked: ReadonlySet<number>): Set<number> {
+  const waiting = new Set(blocked)
+  for (let i = 0; i < messages.length; i++) {
+    const o = messages[i]!
+    if (waiting.has(o.to)) continue
+    if (SENDABLE_BEFORE_PERSIST.has(o.message.type)) messages[i] = { to: o.to, message: o.message, early: true }
+    else waiting.add(o.to)
+  }
+  return waiting
+}
+
 export interface MergeLimits {
   readonly maxEntriesPerMessage: number
   readonly maxBatchBytes: number
@@ -64,6 +90,40 @@ export class Outbox {
     this.current = this.next ?? emptyBatch()
     this.next = undefined
     return out
+  }
+
+  /**
+   * Hands out the current batch as a Ready's: its messages marked `early` where they may go
+   * before its persist. Returns the batch and the destinations with a message that waits for it.
+   */
+  takeForReady(): { batch: Batch; waiting: Set<number> } {
+    const batch = this.take()
+    return { batch, waiting: markEarly(batch.messages, new Set()) }
+  }
+
+  /**
+   * While a Ready's persist is under way: removes and returns the messages of the batch being
+   * gathered that may go now, those not behind a waiting message to their destination (in this
+   * batch, or in the Ready under way: `blocked`). Nothing is taken after split() (test faults).
+   */
+  takeEarly(blocked: ReadonlySet<number>): Outbound[] {
+    const b = this.current
+    if (this.next !== undefined || b.messages.length === 0) return []
+    markEarly(b.messages, blocked)
+    const early: Outbound[] = []
+    const rest: Outbound[] = []
+    const merged = new Map<number, { entries: Entry[]; bytes: number }>()
+    b.messages.forEach((o, i) => {
+      if (o.early === true) return void early.push(o)
+      const owned = b.merged.get(i)
+      if (owned !== undefined) merged.set(rest.length, owned)
+      rest.push(o)
+    })
+    if (early.length === 0) return early
+    b.messages = rest
+    b.merged = merged
+    b.lastTo = new Map(rest.map((o, i) => [o.to, i]))
+    return early
   }
 
   /** Everything written from now on goes to the Ready after the current one. */

@@ -6,7 +6,7 @@ import type { Durable } from './state.js'
 import type { Elected, Vote } from './election.js'
 import type { Message, Notification } from './messages.js'
 import type { Batch } from './outbox.js'
-import type { Entry, LearnerCounts, PeerEnv, PeerStatus, PersistedState, Ready, Result, Role, Snapshot } from './types.js'
+import type { Entry, LearnerCounts, Outbound, PeerEnv, PeerStatus, PersistedState, Ready, Result, Role, Snapshot } from './types.js'
 import { resolvePeerConfig } from './config.js'
 import { Election } from './election.js'
 import { invariant } from './errors.js'
@@ -32,7 +32,8 @@ export class Peer {
   readonly config: PeerConfig
   readonly stats: PeerStats = { elections: 0, linkLosses: 0, stepDowns: 0, ignoredMessages: 0 }
   private readonly s: PeerState
-  private inflight: { ready: Ready; durable: Durable } | undefined
+  /** The Ready being carried out: what it makes durable, and the members a message of it waits for. */
+  private inflight: { ready: Ready; durable: Durable; waiting: ReadonlySet<number> } | undefined
   private role: RoleState
   private elected: { vote: Vote; round: number } | undefined
   /** The highest election round this peer took part in (see Election.highestRound). */
@@ -191,13 +192,24 @@ export class Peer {
 
   ready(): Ready {
     invariant(this.inflight === undefined, 'ready() called again before advance()')
-    const batch = this.s.outbox.take()
+    if (this.role.kind === 'learning') this.role.learner.flushAck()
+    const { batch, waiting } = this.s.outbox.takeForReady()
     const status = this.statusDiffers() ? this.status() : undefined
     if (status !== undefined) this.lastStatus = status
     this.s.statusDirty = false
     const ready = toReady(batch, status)
-    this.inflight = { ready, durable: afterPersist(this.s.durable, batch.hasPersist ? batch.persist : undefined) }
+    this.inflight = { ready, durable: afterPersist(this.s.durable, batch.hasPersist ? batch.persist : undefined), waiting }
     return ready
+  }
+
+  /**
+   * While the outstanding Ready's writes are being made durable: messages gathered since that
+   * may leave now (see Outbound.early), so a proposal or a forwarded request does not wait for
+   * an fsync it has nothing to do with. They are no longer part of the next Ready.
+   */
+  takeEarly(): Outbound[] {
+    if (this.inflight === undefined) return []
+    return this.s.outbox.takeEarly(this.inflight.waiting)
   }
 
   advance(ready: Ready): void {

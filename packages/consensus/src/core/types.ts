@@ -48,6 +48,12 @@ export interface PersistOps {
 export interface Outbound {
   readonly to: number
   readonly message: Message
+  /**
+   * Set by ready(): the message may leave before this Ready's writes are durable (it claims
+   * nothing about them, and no message to the same member waits ahead of it). The caller may
+   * send these first, then persist, then send the rest; sending all after persist is also correct.
+   */
+  readonly early?: boolean
 }
 
 export interface PeerStatus {
@@ -90,9 +96,10 @@ export interface Received {
 }
 
 /**
- * One batch of work for the caller: persist, then send, then apply `restore` (if any), the
- * `committed` entries in order, resolve `barriers`, hand `received` to the member layer, and
- * call `advance(ready)`.
+ * One batch of work for the caller: send the `early` messages (or not), persist, send the rest,
+ * then apply `restore` (if any), the `committed` entries in order, resolve `barriers`, hand
+ * `received` to the member layer, and call `advance(ready)`. While the persist is under way the
+ * caller may send what Peer.takeEarly() hands out.
  */
 export interface Ready {
   readonly persist: PersistOps | undefined

@@ -1,10 +1,11 @@
 // One simulated member: a Peer, its disk and its application. Each Ready is carried out as a
-// chain of events, one per disk write (snapshot, truncate, append+fsync, acceptedEpoch,
-// currentEpoch), then the sends and the apply, so a crash can land between any two writes. A
-// crash keeps only what those events wrote, sometimes with a torn last record that recovery
-// drops (as storage/ does by CRC).
+// chain of events: its early messages, one event per disk write (snapshot, truncate,
+// append+fsync, acceptedEpoch, currentEpoch), then the other sends and the apply, so a crash
+// can land between any two writes; inputs that arrive meanwhile send their early messages at
+// once, as the member does. A crash keeps only what those events wrote, sometimes with a torn
+// last record that recovery drops (as storage/ does by CRC).
 import type { PeerConfigInput } from '../core/config.js'
-import type { Entry, PersistOps, Ready, Snapshot } from '../core/types.js'
+import type { Entry, Outbound, PersistOps, Ready, Snapshot } from '../core/types.js'
 import type { AppState } from './app.js'
 import type { EventQueue } from './queue.js'
 import type { Prng } from './prng.js'
@@ -31,7 +32,8 @@ export interface NodeHooks {
   crashPointRate(): number
   /** Chance of a crash right after an epoch file was written (where ZooKeeper lost data). */
   epochCrashRate(): number
-  send(node: SimNode, ready: Ready): void
+  /** Puts messages on the network, in order. */
+  send(node: SimNode, messages: readonly Outbound[]): void
   handle(node: SimNode, ready: Ready): void
   truncated(node: SimNode, removed: readonly Entry[]): void
   invariantBroken(node: SimNode, error: InvariantError): void
@@ -112,6 +114,8 @@ export class SimNode {
     if (p === undefined) return undefined
     try {
       const out = fn(p)
+      // As the member does: what need not wait for the fsync under way leaves now.
+      if (this.busy) this.hooks.send(this, p.takeEarly())
       this.pump()
       return out
     } catch (e) {
@@ -128,6 +132,7 @@ export class SimNode {
     if (p === undefined || this.busy || !p.hasReady()) return
     this.busy = true
     const ready = p.ready()
+    this.hooks.send(this, ready.messages.filter((o) => o.early === true))
     this.runOps(ready, this.diskOps(ready.persist), 0, this.incarnation)
   }
 
@@ -151,7 +156,7 @@ export class SimNode {
 
   private finish(ready: Ready): void {
     const p = this.peer!
-    this.hooks.send(this, ready)
+    this.hooks.send(this, ready.messages.filter((o) => o.early !== true))
     this.hooks.handle(this, ready)
     if (this.peer !== p) return
     this.busy = false

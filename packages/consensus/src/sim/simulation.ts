@@ -5,7 +5,7 @@
 // `liveBoundTicks` a leader must be established and a probe proposal applied on every live member.
 import type { UnsafeTestFaults } from '../core/config.js'
 import type { Message } from '../core/messages.js'
-import type { Entry, Ready } from '../core/types.js'
+import type { Entry, Outbound, Ready } from '../core/types.js'
 import type { NetConditions } from './network.js'
 import { decodeMessage, encodeMessage } from '../core/messages.js'
 import { formatZxid } from '../core/zxid.js'
@@ -445,8 +445,8 @@ export class Simulation {
   }
 
   // ---- message flow ----
-  private sendAll(n: SimNode, ready: Ready): void {
-    for (const o of ready.messages) this.net.send(n.id, n.incarnation, o.to, encodeMessage(o.message))
+  private sendAll(n: SimNode, messages: readonly Outbound[]): void {
+    for (const o of messages) this.net.send(n.id, n.incarnation, o.to, encodeMessage(o.message))
   }
 
   private deliver(from: number, fromIncarnation: number, to: number, bytes: Uint8Array): void {
