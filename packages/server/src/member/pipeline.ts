@@ -3,7 +3,7 @@
 // applies here, watch notifications sent as txns apply (so before any later reply).
 import { randomBytes } from 'node:crypto'
 import { encodeNotification, ErrorCode, OpCode } from '@zoo/protocol'
-import type { AuthPacket, ConnectRequest, Id } from '@zoo/protocol'
+import type { AuthPacket, ConnectRequest, Id, Request } from '@zoo/protocol'
 import { authenticate, isReadRequest, isWriteRequest, read } from '@zoo/znode'
 import type { ApplyResult, DataTree, Txn, WatchRegistry, WriteRequest } from '@zoo/znode'
 import type { Connection, ConnectionHandler, IncomingRequest } from '../net/connection.js'
@@ -44,13 +44,21 @@ export interface LocalSession {
   readonly connection: Connection
   readonly timeoutMs: number
   readonly authInfo: Id[]
-  readonly queue: SessionQueue
+  readonly queue: SessionQueue<PipelineEntry>
   /** Opened by a read-only member: reads only, nothing is replicated. */
   readonly readOnly: boolean
   lastHeardMs: number
 }
 
-type PipelineEntry = QueueEntry & { incoming: IncomingRequest }
+/** What a local entry does when its turn comes (an enum, so an entry needs no closure). */
+const LocalOp = { none: 0, unimplemented: 1, ping: 2, auth: 3, closeReadOnly: 4, notReadOnly: 5, read: 6 } as const
+type LocalOp = (typeof LocalOp)[keyof typeof LocalOp]
+
+type PipelineEntry = QueueEntry & { incoming: IncomingRequest; op: LocalOp }
+
+function localEntry(xid: number, incoming: IncomingRequest, op: LocalOp): PipelineEntry {
+  return { kind: 'local', xid, state: 'waiting', incoming, op }
+}
 
 interface PendingConnect {
   connection: Connection
@@ -300,7 +308,11 @@ export class Pipeline implements ConnectionHandler {
       timeoutMs,
       // Apache gives every connection its address as an ip identity, then what its TLS handshake proved (x509).
       authInfo: [{ scheme: 'ip', id: connection.remoteAddress }, ...connection.certificateIds],
-      queue: new SessionQueue({ send: (entry, reply) => this.sendReply(session, entry as PipelineEntry, reply) }),
+      queue: new SessionQueue<PipelineEntry>({
+        run: (entry) => this.runLocal(session, entry),
+        submit: (entry) => this.submitEntry(session, entry),
+        send: (entry, reply) => this.sendReply(session, entry, reply),
+      }),
       readOnly,
       lastHeardMs: Date.now(),
     }
@@ -322,48 +334,73 @@ export class Pipeline implements ConnectionHandler {
   // ---------------------------------------------------------------- requests
 
   private entryFor(session: LocalSession, incoming: IncomingRequest): PipelineEntry {
-    const { xid, type } = incoming.header
+    const xid = incoming.header.xid
     const request = incoming.request
-    if (request === undefined) return this.localEntry(session, incoming, () => errorReply(xid, type, ErrorCode.UNIMPLEMENTED, this.zxid()))
+    if (request === undefined) return localEntry(xid, incoming, LocalOp.unimplemented)
     switch (request.type) {
       case OpCode.ping:
-        return this.localEntry(session, incoming, () => okReply(xid, OpCode.ping, undefined, this.zxid()))
+        return localEntry(xid, incoming, LocalOp.ping)
       case OpCode.auth:
-        return this.localEntry(session, incoming, () => this.auth(session, xid, request))
+        return localEntry(xid, incoming, LocalOp.auth)
       case OpCode.sasl:
         // No SASL provider: answer as Apache without one configured would leave the client (no token).
-        return this.localEntry(session, incoming, () => errorReply(xid, type, ErrorCode.UNIMPLEMENTED, this.zxid()))
+        return localEntry(xid, incoming, LocalOp.unimplemented)
       case OpCode.closeSession:
-        if (session.readOnly) return this.localEntry(session, incoming, () => ({ ...okReply(xid, OpCode.closeSession, undefined, this.zxid()), close: true }))
+        if (session.readOnly) return localEntry(xid, incoming, LocalOp.closeReadOnly)
         break
-      case OpCode.sync: {
-        if (session.readOnly) return this.localEntry(session, incoming, () => errorReply(xid, type, ErrorCode.NOTREADONLY, this.zxid()))
-        const entry: PipelineEntry = { kind: 'sync', xid, state: 'waiting', incoming, submit: () => this.sync(session, entry, request.path) }
-        return entry
-      }
+      case OpCode.sync:
+        if (session.readOnly) return localEntry(xid, incoming, LocalOp.notReadOnly)
+        return { kind: 'sync', xid, state: 'waiting', incoming, op: LocalOp.none }
       default:
         break
     }
-    if (isWriteRequest(request) && session.readOnly) return this.localEntry(session, incoming, () => errorReply(xid, type, ErrorCode.NOTREADONLY, this.zxid()))
-    if (isWriteRequest(request)) return { kind: 'write', xid, state: 'waiting', incoming, submit: () => this.forward(session, incoming, request) }
-    if (isReadRequest(request)) return this.localEntry(session, incoming, () => this.read(session, xid, request))
-    return this.localEntry(session, incoming, () => errorReply(xid, type, ErrorCode.UNIMPLEMENTED, this.zxid()))
+    if (isWriteRequest(request)) {
+      if (session.readOnly) return localEntry(xid, incoming, LocalOp.notReadOnly)
+      return { kind: 'write', xid, state: 'waiting', incoming, op: LocalOp.none }
+    }
+    return localEntry(xid, incoming, isReadRequest(request) ? LocalOp.read : LocalOp.unimplemented)
   }
 
-  /** A method, not a closure made per request in entryFor (every request, writes too, paid for one). */
-  private localEntry(session: LocalSession, incoming: IncomingRequest, run: () => Reply): PipelineEntry {
-    const { xid, type } = incoming.header
-    return { kind: 'local', xid, state: 'waiting', incoming, run: () => this.guarded(session, xid, type, run) }
+  /** A local entry's turn (SessionQueue's run): its reply. */
+  private runLocal(session: LocalSession, entry: PipelineEntry): Reply {
+    const { xid, type } = entry.incoming.header
+    try {
+      return this.localReply(session, entry)
+    } catch (e) {
+      return this.failedReply(session, xid, type, e)
+    }
   }
 
   /** A bug met while answering one request ends that connection, never the member. */
-  private guarded(session: LocalSession, xid: number, type: number, run: () => Reply): Reply {
-    try {
-      return run()
-    } catch (e) {
-      this.ctx.log('request failed unexpectedly; closing its connection', { session: session.id, xid, type, error: (e as Error).stack ?? String(e) })
-      return errorReply(xid, type, ErrorCode.MARSHALLINGERROR, this.zxid(), true)
+  private failedReply(session: LocalSession, xid: number, type: number, e: unknown): Reply {
+    this.ctx.log('request failed unexpectedly; closing its connection', { session: session.id, xid, type, error: (e as Error).stack ?? String(e) })
+    return errorReply(xid, type, ErrorCode.MARSHALLINGERROR, this.zxid(), true)
+  }
+
+  private localReply(session: LocalSession, entry: PipelineEntry): Reply {
+    const { xid, type } = entry.incoming.header
+    const request = entry.incoming.request
+    switch (entry.op) {
+      case LocalOp.ping:
+        return okReply(xid, OpCode.ping, undefined, this.zxid())
+      case LocalOp.auth:
+        return this.auth(session, xid, request as AuthPacket)
+      case LocalOp.closeReadOnly:
+        return { ...okReply(xid, OpCode.closeSession, undefined, this.zxid()), close: true }
+      case LocalOp.notReadOnly:
+        return errorReply(xid, type, ErrorCode.NOTREADONLY, this.zxid())
+      case LocalOp.read:
+        return this.read(session, xid, request as Parameters<typeof read>[3])
+      default:
+        return errorReply(xid, type, ErrorCode.UNIMPLEMENTED, this.zxid())
     }
+  }
+
+  /** A write's or sync's turn (SessionQueue's submit). */
+  private submitEntry(session: LocalSession, entry: PipelineEntry): void {
+    const request = entry.incoming.request as Request
+    if (entry.kind === 'sync') this.sync(session, entry, (request as { path: string }).path)
+    else this.forward(session, entry.incoming, request as WriteRequest)
   }
 
   private zxid(): bigint {
@@ -401,13 +438,17 @@ export class Pipeline implements ConnectionHandler {
       )
   }
 
+  /** toLeader for a write, inlined: it builds only the form it sends (the hot path of every write). */
   private forward(session: LocalSession, incoming: IncomingRequest, request: WriteRequest): void {
-    const write = { request, sessionId: session.id, cxid: incoming.header.xid, authInfo: session.authInfo.slice(), from: this.ctx.myid }
-    this.toLeader(
-      () => this.ctx.leader.submit(write),
-      { type: ChannelType.forward, sessionId: session.id, authInfo: session.authInfo, body: incoming.body },
-      session.connection,
-    )
+    try {
+      if (this.ctx.isLeader()) {
+        this.ctx.leader.submit({ request, sessionId: session.id, cxid: incoming.header.xid, authInfo: session.authInfo.slice(), from: this.ctx.myid })
+      } else {
+        this.ctx.quorum().sendToLeader(encodeChannel({ type: ChannelType.forward, sessionId: session.id, authInfo: session.authInfo, body: incoming.body }))
+      }
+    } catch (e) {
+      session.connection.close(`cannot reach the leader: ${(e as Error).message}`)
+    }
   }
 
   private notify(session: LocalSession, event: Parameters<typeof encodeNotification>[0]): void {
@@ -449,13 +490,18 @@ export class Pipeline implements ConnectionHandler {
   }
 
   private completeWrite(session: LocalSession, txn: Txn, result: ApplyResult): void {
-    const entry = session.queue.oldestWriteInFlight() as PipelineEntry | undefined
+    const entry = session.queue.oldestWriteInFlight()
     if (entry === undefined || entry.xid !== txn.cxid) {
       // An expiry's closeSession, or a write sent before a move: not this connection's to answer.
       if (session.queue.hasWriteInFlight(txn.cxid)) session.connection.close(`txn for cxid ${txn.cxid} applied out of the session's order`)
       return
     }
-    const reply = this.guarded(session, entry.xid, entry.incoming.header.type, () => writeReply(entry.xid, entry.incoming.header.type, result))
+    let reply: Reply
+    try {
+      reply = writeReply(entry.xid, entry.incoming.header.type, result)
+    } catch (e) {
+      reply = this.failedReply(session, entry.xid, entry.incoming.header.type, e)
+    }
     session.queue.complete(entry, result.err === ErrorCode.SESSIONMOVED ? { ...reply, close: true } : reply)
   }
 }

@@ -7,10 +7,14 @@ const reply = (n: number): Reply => ({ frame: Buffer.from([n]), zxid: BigInt(n) 
 function harness() {
   const sent: number[] = []
   const log: string[] = []
-  const queue = new SessionQueue({ send: (entry) => void sent.push(entry.xid) })
-  const write = (xid: number): QueueEntry => ({ kind: 'write', xid, state: 'waiting', submit: () => void log.push(`submit ${xid}`) })
-  const sync = (xid: number): QueueEntry => ({ kind: 'sync', xid, state: 'waiting', submit: () => void log.push(`barrier ${xid}`) })
-  const local = (xid: number): QueueEntry => ({ kind: 'local', xid, state: 'waiting', run: () => (log.push(`run ${xid}`), reply(xid)) })
+  const queue = new SessionQueue({
+    run: (entry) => (log.push(`run ${entry.xid}`), reply(entry.xid)),
+    submit: (entry) => void log.push(`${entry.kind === 'sync' ? 'barrier' : 'submit'} ${entry.xid}`),
+    send: (entry) => void sent.push(entry.xid),
+  })
+  const write = (xid: number): QueueEntry => ({ kind: 'write', xid, state: 'waiting' })
+  const sync = (xid: number): QueueEntry => ({ kind: 'sync', xid, state: 'waiting' })
+  const local = (xid: number): QueueEntry => ({ kind: 'local', xid, state: 'waiting' })
   return { queue, sent, log, write, sync, local }
 }
 
@@ -78,5 +82,5 @@ t.test('clear drops everything; completing a dropped entry sends nothing', async
   t.same(h.sent, [])
   t.equal(h.queue.length, 0)
   t.throws(() => h.queue.complete(w1, reply(1)), /completing a done write/)
-  t.throws(() => h.queue.add({ kind: 'local', xid: 5, state: 'waiting' }), /without its action/)
+  t.throws(() => h.queue.add({ kind: 'local', xid: 5, state: 'done' }), /must be waiting/)
 })
