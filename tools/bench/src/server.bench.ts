@@ -4,7 +4,7 @@
 // percentiles, the unavailability window when the leader is killed, memory per member.
 // Both ensembles are laid out by @zoo/testkit from one zoo.cfg template (one OS process per
 // member, `zoo server --config` as `zoo cluster up` runs it), so their settings cannot drift apart.
-// Run: npm run bench -w @zoo/bench [-- --sessions 32 --depth 16 --seconds 8 --members 3 --rounds 3 --failovers 3 --target both]
+// Run: npm run bench -w @zoo/bench [-- --sessions 32 --depth 16 --seconds 8 --members 3 --warmup 10 --rounds 3 --failovers 3 --target both]
 // Every target is up for the whole run and measured in alternating rounds (the order rotates each
 // round; each figure is the median round), so load that drifts during a run on a shared machine
 // weighs on all targets alike instead of on whichever ran last.
@@ -31,6 +31,7 @@ const { values: args } = parseArgs({
     members: { type: 'string', default: '3' },
     failovers: { type: 'string', default: '3' },
     rounds: { type: 'string', default: '3' },
+    warmup: { type: 'string', default: '10' },
   },
 })
 const SESSIONS = Number(args.sessions)
@@ -44,6 +45,12 @@ const MEMBERS = Number(args.members)
 const FAILOVERS = Number(args.failovers)
 /** Throughput rounds; every target runs once per round, in a rotated order (see `rounds()`). */
 const ROUNDS = Number(args.rounds)
+/**
+ * Seconds of unmeasured writes, then reads, per target before the rounds. Apache's JVMs compile
+ * their hot paths over the first ~20 s of load (run 9's first round: 4,987 writes/s, its third
+ * 17,433); without a warm-up the median round measured that, not the server.
+ */
+const WARMUP_SECONDS = Number(args.warmup)
 const SESSION_TIMEOUT_MS = 10_000
 const SNAP_COUNT = 100_000
 /** zoo.cfg lines both servers get (the testkit adds tickTime, initLimit 10, syncLimit 5, ports). */
@@ -52,6 +59,7 @@ const TARGET_NAMES = ['apache', 'zoo', 'zoo-quorum-tls', 'zoo-client-tls']
 const TARGETS = args.target === 'both' ? ['apache', 'zoo'] : (args.target as string).split(',')
 for (const t of TARGETS) if (!TARGET_NAMES.includes(t)) throw new Error(`--target ${t}: expected both, or a comma-separated list of ${TARGET_NAMES.join(', ')}`)
 if (!Number.isInteger(ROUNDS) || ROUNDS < 1) throw new Error(`--rounds ${args.rounds}: expected a positive integer`)
+if (!Number.isFinite(WARMUP_SECONDS) || WARMUP_SECONDS < 0) throw new Error(`--warmup ${args.warmup}: expected seconds >= 0`)
 if (!Number.isInteger(FAILOVERS) || FAILOVERS < 1) throw new Error(`--failovers ${args.failovers}: expected a positive integer`)
 if (!Number.isInteger(MEMBERS) || MEMBERS < 3) throw new Error(`--members ${args.members}: the failover phase needs at least 3 members`)
 
@@ -164,6 +172,13 @@ async function measureAll(targets: Target[]): Promise<Record<string, Measured>> 
   const clients = await Promise.all(targets.map(sessionsFor))
   const writeRounds: PhaseResult[][] = targets.map(() => [])
   const readRounds: PhaseResult[][] = targets.map(() => [])
+  if (WARMUP_SECONDS > 0) {
+    for (const sessions of clients) {
+      const warmup = { depth: DEPTH, seconds: WARMUP_SECONDS }
+      await phase(sessions, (zk, n) => zk.setData(`/bench/s${n}`, VALUE), warmup)
+      await phase(sessions, (zk, n) => zk.getData(`/bench/s${n}`), warmup)
+    }
+  }
   for (let round = 0; round < ROUNDS; round++) {
     for (let k = 0; k < targets.length; k++) {
       const i = (round + k) % targets.length
@@ -285,7 +300,7 @@ console.log(`| --- | ${names.map(() => '---').join(' | ')} |`)
 for (const key of ['members', 'fsync', 'tickTime', 'session timeout', 'snapshot interval', 'member links', 'client port']) {
   console.log(`| ${key} | ${names.map((n) => settings[n]?.[key] ?? '-').join(' | ')} |`)
 }
-console.log(`\nload: ${SESSIONS} sessions x ${DEPTH} in flight, ${SECONDS} s per phase, ${VALUE.length}-byte values; ${ROUNDS} alternating rounds, median round shown\n`)
+console.log(`\nload: ${SESSIONS} sessions x ${DEPTH} in flight, ${SECONDS} s per phase, ${VALUE.length}-byte values; ${WARMUP_SECONDS} s of writes and of reads per target first, unmeasured; ${ROUNDS} alternating rounds, median round shown\n`)
 console.log(`| | writes/s | write p50 / p99 ms | reads/s | read p50 / p99 ms | failover window ms (median of ${FAILOVERS}: each) | RSS per member MiB |`)
 console.log('| --- | --- | --- | --- | --- | --- | --- |')
 for (const [name, r] of Object.entries(results)) {
