@@ -37,6 +37,8 @@ function* pathParentIterator(path: string, maxLevel: number): Generator<string> 
   }
 }
 
+const NONE_FIRED: ReadonlySet<bigint> = new Set()
+
 /** One of Apache's two watch managers. */
 export class WatchTable {
   private readonly byPath = new Map<string, Map<bigint, WatchMode>>()
@@ -114,7 +116,16 @@ export class WatchTable {
   }
 
   /** Sessions whose watches `event` on `path` fires; one-shot watches at `path` are removed. */
-  trigger(path: string, event: EventType): Set<bigint> {
+  trigger(path: string, event: EventType): ReadonlySet<bigint> {
+    // Without recursive watches only `path` itself can fire: one lookup, and no generator or Set
+    // made for a path nobody watches (most paths of a write load; ~1.5% of a member's CPU).
+    if (this.recursiveCount === 0) {
+      if (path.length === 0) return NONE_FIRED
+      // What pathParentIterator would throw for, before it yields (see there).
+      if (path !== ROOT_PATH && path.lastIndexOf('/') === -1) throw new RangeError(`no parent path of ${JSON.stringify(path)}`)
+      const sessions = this.byPath.get(path)
+      if (sessions === undefined) return NONE_FIRED
+    }
     const fired = new Set<bigint>()
     const levels = pathParentIterator(path, this.recursiveCount > 0 ? Infinity : 0)
     let atPath = true
@@ -187,7 +198,7 @@ export class WatchRegistry {
    */
   trigger(triggers: readonly WatchTrigger[], authOf: (sessionId: bigint) => AuthInfo | undefined, filtered?: WatchDelivery[]): WatchDelivery[] {
     const deliveries: WatchDelivery[] = []
-    let previous = new Set<bigint>()
+    let previous: ReadonlySet<bigint> = NONE_FIRED
     for (const t of triggers) {
       const fired = this.table(t.table).trigger(t.path, t.event)
       for (const sessionId of fired) {

@@ -116,3 +116,16 @@ t.test('events go only to sessions that may READ the node (3.8.4+, CVE-2024-2394
   t.same(write({ type: OpCode.create, path: '/s2', data: null, acl: open, flags: 0 }), [[S2, NodeCreated, '/s2']])
   t.same(setData('/s'), [], 'a recursive watch above a secret node learns nothing about it')
 })
+
+t.test('a table without recursive watches answers from the path alone, as the walk over its parents would', async (t) => {
+  const watches = new WatchRegistry()
+  t.same([...watches.data.trigger('/a/b', NodeDataChanged)], [], 'nobody watches the path')
+  t.same([...watches.data.trigger('', NodeDataChanged)], [], '"" yields no level')
+  t.throws(() => watches.data.trigger('a', NodeDataChanged), RangeError, 'a path without a slash throws before any lookup (Apache\'s iterator)')
+  watches.addDataWatch(S1, '/a/b')
+  watches.addDataWatch(S2, '/a')
+  t.same([...watches.data.trigger('/a/b', NodeDataChanged)], [S1], 'only the path itself fires, not a one-shot watch on its parent')
+  t.same([...watches.data.trigger('/a/b', NodeDataChanged)], [], 'the one-shot watch is gone')
+  watches.addWatch(S2, '/', AddWatchMode.PERSISTENT_RECURSIVE)
+  t.same([...watches.data.trigger('/a/b', NodeDataChanged)], [S2], 'with a recursive watch the parents are walked again')
+})
