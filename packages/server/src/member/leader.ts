@@ -7,6 +7,7 @@ import type { Id } from '@zoo/protocol'
 import { CONFIG_PATH, encodeTxn, PrepareView } from '@zoo/znode'
 import type { DataTree, Txn, WriteRequest } from '@zoo/znode'
 import { epochOf, makeZxid } from '@zoo/consensus'
+import type { Entry } from '@zoo/consensus'
 import { SessionTracker } from './session-tracker.js'
 import type { Quorum } from './quorum.js'
 
@@ -60,6 +61,14 @@ export class LeaderIntake {
   private configChecked = false
   /** Who asked for each createSession in flight: the new session's first owner. */
   private readonly createdBy = new Map<bigint, number | undefined>()
+  /**
+   * Proposals in flight, oldest first from `proposedHead`, each with the bytes consensus logged:
+   * applying one we prepared, we take the txn back instead of decoding those bytes again (~2% of
+   * the leader's CPU under writes). Bounded: canPropose keeps at most maxInflightProposals
+   * uncommitted, and take() drops what is applied.
+   */
+  private proposed: { payload: Uint8Array; txn: Txn }[] = []
+  private proposedHead = 0
   /** Largest and last txn size proposed (srvr's "Proposal sizes"). */
   proposalSizes = { last: -1, min: -1, max: -1 }
   proposals = 0
@@ -90,6 +99,8 @@ export class LeaderIntake {
 
   stop(): void {
     this.active = false
+    this.proposed = []
+    this.proposedHead = 0
     this.view?.clear()
     this.view = undefined
     this.queue = []
@@ -122,6 +133,25 @@ export class LeaderIntake {
       this.tracker.remove(txn.clientId)
     }
     this.drain()
+  }
+
+  /**
+   * The txn we prepared for `entry`, if its payload is the very bytes object we proposed (so the
+   * bytes are that txn's encoding); anything else (a txn of an earlier leader, say) is decoded.
+   */
+  take(entry: Entry): Txn | undefined {
+    const q = this.proposed
+    while (this.proposedHead < q.length) {
+      const head = q[this.proposedHead] as { payload: Uint8Array; txn: Txn }
+      if (head.txn.zxid > entry.zxid) return undefined
+      q[this.proposedHead++] = undefined as never
+      if (this.proposedHead === q.length || (this.proposedHead > 1024 && this.proposedHead * 2 > q.length)) {
+        q.splice(0, this.proposedHead)
+        this.proposedHead = 0
+      }
+      if (head.payload === entry.payload && head.txn.zxid === entry.zxid) return head.txn
+    }
+    return undefined
   }
 
   /** Expires silent sessions and reaps due containers/TTL nodes (both through txns). */
@@ -200,6 +230,7 @@ export class LeaderIntake {
     // The prepared change records are keyed by this zxid: a different one would corrupt prepare.
     if (logged !== txn.zxid) throw new Error(`proposal expected at 0x${txn.zxid.toString(16)}, consensus logged 0x${logged.toString(16)}`)
     this.recordSize(payload.length)
+    this.proposed.push({ payload, txn })
   }
 
   private recordSize(bytes: number): void {

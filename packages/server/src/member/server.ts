@@ -115,6 +115,7 @@ export class ZooServer {
       superDigest: options.superDigest,
       log,
     })
+    this.state.proposed = this.leader
     this.state.listener = {
       applied: (txn, result) => {
         this.metrics.inc('commit_count')

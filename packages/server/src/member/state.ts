@@ -10,13 +10,19 @@ export interface StateListener {
   restored(): void
 }
 
+/** Txns this member proposed, as prepared: the leader applies them without decoding its own bytes. */
+export interface ProposedTxns {
+  /** The txn whose encoding is `entry.payload` (the same bytes object), if this member proposed it. */
+  take(entry: Entry): Txn | undefined
+}
+
 export class ReplicatedTree implements StateMachine {
   tree = new DataTree()
   listener: StateListener | undefined
+  proposed: ProposedTxns | undefined
 
   apply(entry: Entry): void {
-    const bytes = Buffer.from(entry.payload.buffer, entry.payload.byteOffset, entry.payload.byteLength)
-    const txn = decodeTxn(bytes)
+    const txn = this.proposed?.take(entry) ?? decodeTxn(Buffer.from(entry.payload.buffer, entry.payload.byteOffset, entry.payload.byteLength))
     // The txn's header zxid is the leader's prediction; the log position is the truth.
     if (txn.zxid !== entry.zxid) throw new Error(`txn says zxid 0x${txn.zxid.toString(16)}, log says 0x${entry.zxid.toString(16)}`)
     const result = this.tree.apply(txn, entry.zxid)
