@@ -12,6 +12,7 @@
 // `--target zoo,zoo-quorum-tls` compares plain links between members with sslQuorum (TLS);
 // `--target zoo,zoo-client-tls` compares the plain client port with a TLS-only one (secureClientPort,
 // ssl.clientAuth=need, every session with its own handshake and certificate).
+import { spawnSync } from 'node:child_process'
 import { readFileSync } from 'node:fs'
 import { parseArgs } from 'node:util'
 import { createClient } from '@zoo/client'
@@ -32,6 +33,7 @@ const { values: args } = parseArgs({
     failovers: { type: 'string', default: '3' },
     rounds: { type: 'string', default: '3' },
     warmup: { type: 'string', default: '10' },
+    'zoo-from': { type: 'string', default: 'dist' },
   },
 })
 const SESSIONS = Number(args.sessions)
@@ -51,6 +53,14 @@ const ROUNDS = Number(args.rounds)
  * 17,433); without a warm-up the median round measured that, not the server.
  */
 const WARMUP_SECONDS = Number(args.warmup)
+/**
+ * zoo members run from @zoo/server's rollup build (the npm script builds it first), as users run
+ * them; `source` runs them through tsx as the tests do, whose transform wraps every named
+ * function and class and costs per call.
+ */
+const ZOO_FROM = args['zoo-from'] as string
+if (ZOO_FROM !== 'dist' && ZOO_FROM !== 'source') throw new Error(`--zoo-from ${ZOO_FROM}: expected dist or source`)
+const FROM_DIST = ZOO_FROM === 'dist'
 const SESSION_TIMEOUT_MS = 10_000
 const SNAP_COUNT = 100_000
 /** zoo.cfg lines both servers get (the testkit adds tickTime, initLimit 10, syncLimit 5, ports). */
@@ -217,10 +227,14 @@ async function measureAll(targets: Target[]): Promise<Record<string, Measured>> 
   )
 }
 
-const ZOO_SETTINGS = { fsync: 'always (txn log fsync per batch, before the ack)', 'snapshot interval': `snapCount ${SNAP_COUNT} (+ jitter)` }
+const ZOO_SETTINGS = {
+  runtime: FROM_DIST ? `node ${process.version}, @zoo/server's build (dist)` : `node ${process.version}, from source through tsx`,
+  fsync: 'always (txn log fsync per batch, before the ack)',
+  'snapshot interval': `snapCount ${SNAP_COUNT} (+ jitter)`,
+}
 
 async function zooTarget(): Promise<Target> {
-  const ensemble = await startZooCluster({ members: MEMBERS, tickTimeMs: TICK_MS, config: SHARED_CONFIG })
+  const ensemble = await startZooCluster({ fromDist: FROM_DIST, members: MEMBERS, tickTimeMs: TICK_MS, config: SHARED_CONFIG })
   return {
     name: 'zoo',
     ensemble,
@@ -234,7 +248,7 @@ async function zooQuorumTlsTarget(): Promise<Target> {
   const ca = pki.ca('bench')
   const leaves = Array.from({ length: MEMBERS }, (_, i) => pki.leaf(`member-${i + 1}`, ca))
   const config = { ...SHARED_CONFIG, sslQuorum: 'true', 'ssl.quorum.trustStore.location': ca.certPath, 'ssl.quorum.trustStore.type': 'PEM', 'ssl.quorum.keyStore.type': 'PEM' }
-  const ensemble = await startZooCluster({ members: MEMBERS, tickTimeMs: TICK_MS, config, memberConfig: (id) => ({ 'ssl.quorum.keyStore.location': leaves[id - 1]!.keyStorePath }) })
+  const ensemble = await startZooCluster({ fromDist: FROM_DIST, members: MEMBERS, tickTimeMs: TICK_MS, config, memberConfig: (id) => ({ 'ssl.quorum.keyStore.location': leaves[id - 1]!.keyStorePath }) })
   const stop = ensemble.stop
   ensemble.stop = async () => {
     await stop()
@@ -251,13 +265,18 @@ async function zooClientTlsTarget(): Promise<Target> {
   const client = pki.leaf('client', ca)
   const tls = { ca: ca.certPem, cert: client.certPem, key: client.keyPem }
   const config = { ...SHARED_CONFIG, 'ssl.keyStore.location': server.keyStorePath, 'ssl.trustStore.location': ca.certPath, 'ssl.clientAuth': 'need' }
-  const ensemble = await startZooCluster({ members: MEMBERS, tickTimeMs: TICK_MS, config, tls: { probe: tls } })
+  const ensemble = await startZooCluster({ fromDist: FROM_DIST, members: MEMBERS, tickTimeMs: TICK_MS, config, tls: { probe: tls } })
   const stop = ensemble.stop
   ensemble.stop = async () => {
     await stop()
     pki.remove()
   }
   return { name: 'zoo-client-tls', ensemble, clientOptions: { tls }, settings: { ...ZOO_SETTINGS, 'member links': 'plain TCP', 'client port': 'TLS only (1.3), client certificates required (EC P-256)' } }
+}
+
+function javaVersion(): string {
+  const out = spawnSync('java', ['-version'], { encoding: 'utf8' })
+  return /version "([^"]+)"/.exec(out.stderr)?.[1]?.replace(/^/, 'Java ') ?? 'Java (version unknown)'
 }
 
 async function apacheTarget(): Promise<Target> {
@@ -270,7 +289,7 @@ async function apacheTarget(): Promise<Target> {
   return {
     name: 'apache',
     ensemble,
-    settings: { fsync: 'zookeeper.forceSync=yes', 'snapshot interval': `zookeeper.snapCount ${SNAP_COUNT} (+ jitter)` },
+    settings: { runtime: `${javaVersion()}, -Xmx512m`, fsync: 'zookeeper.forceSync=yes', 'snapshot interval': `zookeeper.snapCount ${SNAP_COUNT} (+ jitter)` },
   }
 }
 
@@ -297,7 +316,7 @@ const f = (n: number, digits = 0) => (Number.isFinite(n) ? n.toFixed(digits) : '
 const names = Object.keys(settings)
 console.log(`\n| setting | ${names.join(' | ')} |`)
 console.log(`| --- | ${names.map(() => '---').join(' | ')} |`)
-for (const key of ['members', 'fsync', 'tickTime', 'session timeout', 'snapshot interval', 'member links', 'client port']) {
+for (const key of ['members', 'runtime', 'fsync', 'tickTime', 'session timeout', 'snapshot interval', 'member links', 'client port']) {
   console.log(`| ${key} | ${names.map((n) => settings[n]?.[key] ?? '-').join(' | ')} |`)
 }
 console.log(`\nload: ${SESSIONS} sessions x ${DEPTH} in flight, ${SECONDS} s per phase, ${VALUE.length}-byte values; ${WARMUP_SECONDS} s of writes and of reads per target first, unmeasured; ${ROUNDS} alternating rounds, median round shown\n`)

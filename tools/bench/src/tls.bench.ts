@@ -32,7 +32,9 @@ const ca = pki.ca('bench')
 const serverCert = pki.leaf('server', ca)
 const clientCert = pki.leaf('client', ca)
 const securePorts = [await freePort(), await freePort(), await freePort()]
+// From @zoo/server's build, as users run it (the npm script builds it first).
 const ensemble = await startZooCluster({
+  fromDist: true,
   members: 3,
   config: { 'ssl.keyStore.location': serverCert.keyStorePath, 'ssl.trustStore.location': ca.certPath, 'ssl.clientAuth': 'need' },
   memberConfig: (id) => ({ secureClientPort: securePorts[id - 1] as number, secureClientPortAddress: '127.0.0.1' }),
