@@ -53,6 +53,7 @@ export function nodeDigestOfBytes(path: string, pathAndDataCrc: number, statByte
 }
 
 const TWO_POW_32 = 0x100000000
+const sumScratch = new DataView(new ArrayBuffer(8))
 
 /** A wrapping 64-bit sum of node digests (Apache's AdHash), kept as two 32-bit halves to stay exact. */
 export class DigestSum {
@@ -85,7 +86,17 @@ export class DigestSum {
 
   /** The digest as Apache's signed long. */
   get value(): bigint {
-    return BigInt.asIntN(64, (BigInt(this.hi) << 32n) | BigInt(this.lo))
+    // Through a scratch DataView: one BigInt made, not the four of shifting and masking (every
+    // prepare and every apply asks for it).
+    sumScratch.setUint32(0, this.hi)
+    sumScratch.setUint32(4, this.lo)
+    return sumScratch.getBigInt64(0)
+  }
+
+  /** Whether the digest is `value` (a signed long), without making a BigInt. */
+  equals(value: bigint): boolean {
+    sumScratch.setBigInt64(0, value)
+    return sumScratch.getUint32(0) === this.hi && sumScratch.getUint32(4) === this.lo
   }
 
   clone(): DigestSum {

@@ -278,7 +278,7 @@ export class DataTree {
     const op = this.applyBody(txn.body, txn.clientId, zxid, time, triggers)
     if (txn.body.type === OpCode.create && op.err === ErrorCode.NODEEXISTS) this.replayedCreate(txn.body.path, txn.body.parentCVersion, zxid)
     this.lastZxid = zxid
-    const digestMismatch = txn.digest !== undefined && txn.digest.treeDigest !== this.digestSum.value
+    const digestMismatch = txn.digest !== undefined && !this.digestSum.equals(txn.digest.treeDigest)
     if (digestMismatch) this.digestMismatchCount++
     // One object shape for every result (no spread): apply is the hot path of every member.
     return {
