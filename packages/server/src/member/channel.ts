@@ -67,9 +67,13 @@ export function encodeChannel(m: ChannelMessage): Uint8Array {
   return w.toBuffer()
 }
 
-/** Reads what encodeChannel wrote; bad bytes raise ProtocolError (a member bug, or a newer peer). */
+/**
+ * Reads what encodeChannel wrote; bad bytes raise ProtocolError (a member bug, or a newer peer).
+ * A forward's body is a view of `bytes`, not a copy: the leader decodes it at once (decodeRequest
+ * copies what it keeps), and copying every forwarded write first cost an allocation per write.
+ */
 export function decodeChannel(bytes: Uint8Array): ChannelMessage {
-  const r = new JuteReader(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength))
+  const r = new JuteReader(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength), { copyBuffers: false })
   const type = r.int()
   let m: ChannelMessage
   switch (type) {
@@ -77,7 +81,8 @@ export function decodeChannel(bytes: Uint8Array): ChannelMessage {
       m = { type, sessionId: r.long(), authInfo: r.vector(Id.decode) ?? [], body: r.buffer() ?? Buffer.alloc(0) }
       break
     case ChannelType.createSession:
-      m = { type, sessionId: r.long(), timeoutMs: r.int(), passwd: r.buffer() ?? Buffer.alloc(0) }
+      // Kept until the session's txn is prepared: a copy, so it does not pin the message's memory.
+      m = { type, sessionId: r.long(), timeoutMs: r.int(), passwd: Buffer.from(r.buffer() ?? Buffer.alloc(0)) }
       break
     case ChannelType.touch: {
       const count = r.int()

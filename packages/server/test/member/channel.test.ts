@@ -21,3 +21,14 @@ t.test('bad bytes are refused', async (t) => {
   const m = Buffer.from(encodeChannel({ type: ChannelType.moved, sessionId: 1n }))
   t.throws(() => decodeChannel(Buffer.concat([m, Buffer.from([0])])))
 })
+
+t.test('a forward body is a view of the message (decoded at once); a session password is a copy (kept)', async (t) => {
+  const forward = Buffer.from(encodeChannel({ type: ChannelType.forward, sessionId: 1n, authInfo: [], body: Buffer.from([1, 2, 3]) }))
+  const body = (decodeChannel(forward) as { body: Buffer }).body
+  forward[forward.length - 1] = 9
+  t.same([...body], [1, 2, 9])
+  const create = Buffer.from(encodeChannel({ type: ChannelType.createSession, sessionId: 1n, timeoutMs: 4000, passwd: Buffer.alloc(16, 7) }))
+  const passwd = (decodeChannel(create) as { passwd: Buffer }).passwd
+  create.fill(0)
+  t.same(passwd, Buffer.alloc(16, 7))
+})
