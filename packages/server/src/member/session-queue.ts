@@ -43,6 +43,11 @@ export class SessionQueue<E extends QueueEntry = QueueEntry> {
   private entries: E[] = []
   private pumping = false
   private repump = false
+  /**
+   * Entries still waiting for their turn. With none (a session that only writes: each write is
+   * submitted as it arrives) a completion needs no pass over the queue.
+   */
+  private waiting = 0
   /** Bumped by clear(), so a pass over the old entries stops. */
   private generation = 0
 
@@ -60,12 +65,14 @@ export class SessionQueue<E extends QueueEntry = QueueEntry> {
   add(entry: E): void {
     if (entry.state !== 'waiting') throw new Error('a new entry must be waiting')
     this.entries.push(entry)
+    this.waiting++
     this.pump()
   }
 
   /** The session's oldest write submitted and not yet applied. */
   oldestWriteInFlight(): E | undefined {
-    return this.entries.find((e) => e.kind === 'write' && e.state === 'submitted')
+    for (const e of this.entries) if (e.kind === 'write' && e.state === 'submitted') return e
+    return undefined
   }
 
   /** Whether a write with this xid is in flight (a txn for it would complete it). */
@@ -83,6 +90,7 @@ export class SessionQueue<E extends QueueEntry = QueueEntry> {
   /** Drops everything (the connection closed): nothing more is submitted or sent. */
   clear(): void {
     this.entries = []
+    this.waiting = 0
     this.generation++
   }
 
@@ -113,6 +121,7 @@ export class SessionQueue<E extends QueueEntry = QueueEntry> {
   }
 
   private advance(): void {
+    if (this.waiting === 0) return
     let allDoneBefore = true
     let syncBefore = false
     const generation = this.generation
@@ -121,9 +130,11 @@ export class SessionQueue<E extends QueueEntry = QueueEntry> {
       if (entry.state === 'waiting') {
         if (entry.kind === 'local' && allDoneBefore) {
           entry.state = 'done'
+          this.waiting--
           entry.reply = this.output.run(entry)
         } else if (entry.kind === 'sync' || (entry.kind === 'write' && !syncBefore)) {
           entry.state = 'submitted'
+          this.waiting--
           this.output.submit(entry)
         }
       }

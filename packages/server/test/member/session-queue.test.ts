@@ -1,4 +1,5 @@
 import t from 'tap'
+import fc from 'fast-check'
 import { SessionQueue } from '../../src/member/session-queue.js'
 import type { QueueEntry, Reply } from '../../src/member/session-queue.js'
 
@@ -83,4 +84,41 @@ t.test('clear drops everything; completing a dropped entry sends nothing', async
   t.equal(h.queue.length, 0)
   t.throws(() => h.queue.complete(w1, reply(1)), /completing a done write/)
   t.throws(() => h.queue.add({ kind: 'local', xid: 5, state: 'done' }), /must be waiting/)
+})
+
+t.test('any interleaving of requests and completions: replies in request order, every rule kept, nothing left behind', async (t) => {
+  const kinds = fc.constantFrom<QueueEntry['kind']>('write', 'sync', 'local')
+  const step = fc.oneof(fc.record({ add: kinds }), fc.record({ complete: fc.nat() }))
+  fc.assert(
+    fc.property(fc.array(step, { maxLength: 60 }), (steps) => {
+      const sent: number[] = []
+      const entries: QueueEntry[] = []
+      const check = (entry: QueueEntry, action: string) => {
+        const before = entries.slice(0, entries.indexOf(entry))
+        if (action === 'run' && before.some((e) => e.state !== 'done')) throw new Error(`local ${entry.xid} ran before an earlier request was done`)
+        if (action === 'submit' && entry.kind === 'write' && before.some((e) => e.kind === 'sync' && e.state !== 'done')) throw new Error(`write ${entry.xid} overtook a sync`)
+      }
+      const queue = new SessionQueue({
+        run: (entry) => (check(entry, 'run'), reply(entry.xid)),
+        submit: (entry) => check(entry, 'submit'),
+        send: (entry) => void sent.push(entry.xid),
+      })
+      const completeOne = (n: number) => {
+        const submitted = entries.filter((e) => e.state === 'submitted')
+        const entry = submitted[n % Math.max(1, submitted.length)]
+        if (entry !== undefined) queue.complete(entry, reply(entry.xid))
+      }
+      for (const s of steps) {
+        if ('add' in s) {
+          const entry: QueueEntry = { kind: s.add, xid: entries.length + 1, state: 'waiting' }
+          entries.push(entry)
+          queue.add(entry)
+        } else completeOne(s.complete)
+      }
+      for (let guard = 0; entries.some((e) => e.state !== 'done') && guard < 1000; guard++) completeOne(0)
+      t.same(sent, entries.map((e) => e.xid))
+      t.equal(queue.length, 0)
+    }),
+    { numRuns: 300 },
+  )
 })
