@@ -369,6 +369,9 @@ export class ClientCore extends EventEmitter {
     const { sessionId, password } = this.session.connectRequestSession()
     this.connectSentAtMs = this.clock.now()
     this.lastRecvMs = this.connectSentAtMs
+    // The ConnectRequest is a send: the first ping is due a third of the timeout after it, not
+    // at once (an idle client used to ping right after every handshake).
+    this.lastSendMs = this.connectSentAtMs
     connection.write(encodeConnectRequest({ protocolVersion: 0, lastZxidSeen: this.connectZxid, timeOut: this.options.sessionTimeoutMs, sessionId, passwd: password, readOnly: this.options.readOnly }))
     // A server that accepts TCP but never answers (or refuses us for being ahead) costs one timeout.
     this.heartbeatTimer = this.clock.setTimeout(() => {

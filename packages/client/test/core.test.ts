@@ -207,6 +207,13 @@ t.test('pings at a third of the timeout; silence for two thirds drops the connec
   await until(() => states.includes('reconnected'), 3_000, 'reconnected')
 })
 
+t.test('no ping right after the handshake: the ConnectRequest counts as a send', async (t) => {
+  const { server, zk } = await setup(t, { timeoutMs: 3_000 }, { sessionTimeoutMs: 3_000 })
+  t.equal(zk.negotiatedTimeoutMs, 3_000)
+  await new Promise((resolve) => setTimeout(resolve, 400))
+  t.equal(server.last.ofType(OpCode.ping).length, 0, 'the first ping is due 1 s (a third of the timeout) after connecting')
+})
+
 t.test('per-call timeout and AbortSignal; late replies are discarded in order', async (t) => {
   let hold = true
   const { server, zk } = await setup(t, { onRequest: (f) => (hold && f.request.type === OpCode.sync ? 'hold' : undefined) })
