@@ -55,7 +55,7 @@ export class ClientPort {
 
   async listen(): Promise<void> {
     const tls = this.options.tls
-    const server = tls === undefined ? createServer({ noDelay: true }, (socket) => this.onSocket(socket, [])) : this.tlsServer(tls)
+    const server = tls === undefined ? createServer({ noDelay: true }, (socket) => this.admit(socket) && this.onSocket(socket, [])) : this.tlsServer(tls)
     this.boundPort = await listenOn(server, this.options.port, this.options.host)
     this.server = server
     this.reloader?.start()
@@ -63,6 +63,9 @@ export class ClientPort {
 
   private tlsServer(tls: ClientPortTls): TlsServer {
     const server = createTlsServer({ ...tlsServerOptions(tls.settings, tls.material), noDelay: true }, (socket) => this.onSecureSocket(socket, tls))
+    // Counted as Apache counts them, when the TCP connection arrives: a client over its limit
+    // costs no TLS handshake, and handshakes in progress count.
+    server.on('connection', (socket: Socket) => void this.admit(socket))
     // A failed handshake (plain bytes, an untrusted or missing certificate with clientAuth=need)
     // ends that socket only. Node destroys it on a TLS error, but not on a handshake timeout
     // (a client that connects and says nothing) once this event has a listener: we do.
@@ -109,26 +112,35 @@ export class ClientPort {
     if (server !== undefined) await new Promise<void>((resolve) => server.close(() => resolve()))
   }
 
-  private onSocket(socket: Socket, certificateIds: readonly Id[]): void {
+  /**
+   * maxClientCnxns: counts a new TCP connection against its address until the socket closes,
+   * or refuses it (false, destroyed).
+   */
+  private admit(socket: Socket): boolean {
     const address = normalizeAddress(socket.remoteAddress ?? 'unknown')
     const count = this.perAddress.get(address) ?? 0
     const max = this.options.maxClientCnxns
     if (max > 0 && count >= max) {
       this.options.onRejected?.(address, `too many connections from ${address} (max ${max})`)
       socket.destroy()
-      return
+      return false
     }
     this.perAddress.set(address, count + 1)
+    socket.once('close', () => {
+      const left = (this.perAddress.get(address) ?? 1) - 1
+      if (left <= 0) this.perAddress.delete(address)
+      else this.perAddress.set(address, left)
+    })
+    return true
+  }
+
+  private onSocket(socket: Socket, certificateIds: readonly Id[]): void {
     const handler: ConnectionHandler = {
       fourLetterWord: (word, c) => this.handler.fourLetterWord(word, c),
       connect: (c, request) => this.handler.connect(c, request),
       request: (c, incoming) => this.handler.request(c, incoming),
       closed: (c, reason) => {
-        if (!this.connections.delete(c)) return
-        const left = (this.perAddress.get(address) ?? 1) - 1
-        if (left <= 0) this.perAddress.delete(address)
-        else this.perAddress.set(address, left)
-        this.handler.closed(c, reason)
+        if (this.connections.delete(c)) this.handler.closed(c, reason)
       },
     }
     this.connections.add(new Connection(socket, this.options, handler, certificateIds))
