@@ -2,8 +2,8 @@
 // its path, its data and 60 bytes of its persisted Stat; the tree's is their sum as a wrapping
 // 64-bit integer, so it changes incrementally with every node added, removed or updated. Nodes
 // under /zookeeper/ are left out, as Apache does (quota stats change there outside txns).
-import { crc32 } from 'node:zlib'
 import type { StatPersisted } from '@zoo/protocol'
+import { crc32Bytes, crc32Text } from './crc32.js'
 import { ROOT_PATH, ZOOKEEPER_SUBTREE_PREFIX } from './paths.js'
 
 /** TxnDigest.version of this algorithm (Apache's DIGEST_VERSION). */
@@ -24,8 +24,8 @@ export function isDigested(path: string): boolean {
  */
 export function pathDataCrc(path: string, data: Uint8Array | null): number {
   // Apache hashes the root under its alias "" (children are added to "", setData goes to "/").
-  const crc = crc32(path === ROOT_PATH ? '' : path)
-  return data === null || data.length === 0 ? crc : crc32(data, crc)
+  const crc = crc32Text(path === ROOT_PATH ? '' : path)
+  return data === null || data.length === 0 ? crc : crc32Bytes(data, crc)
 }
 
 /**
@@ -44,12 +44,12 @@ export function nodeDigest(path: string, pathAndDataCrc: number, stat: StatPersi
   b.setInt32(44, stat.cversion)
   b.setInt32(48, stat.aversion)
   b.setBigInt64(52, stat.ephemeralOwner)
-  return crc32(statScratchBytes, pathAndDataCrc)
+  return crc32Bytes(statScratchBytes, pathAndDataCrc)
 }
 
 /** nodeDigest for a Stat already laid out as STAT_DIGEST_BYTES bytes (the tree's fast path). */
 export function nodeDigestOfBytes(path: string, pathAndDataCrc: number, statBytes: Uint8Array): number {
-  return isDigested(path) ? crc32(statBytes, pathAndDataCrc) : 0
+  return isDigested(path) ? crc32Bytes(statBytes, pathAndDataCrc) : 0
 }
 
 const TWO_POW_32 = 0x100000000
