@@ -109,6 +109,13 @@ export function negotiateTimeoutMs(requestedMs: number, minMs: number, maxMs: nu
   return Math.min(Math.max(requestedMs, minMs), maxMs)
 }
 
+/**
+ * Buffers in a request (setData's data, say) are views of its frame, not copies: the frame is
+ * kept anyway until the request is answered (IncomingRequest.body), nothing writes to it, and
+ * what outlives the request is copied downstream (the txn encoding, the tree's stored data).
+ */
+const REQUEST_READER = { copyBuffers: false } as const
+
 export class Connection {
   phase: ConnectionPhase = 'new'
   readonly remoteAddress: string
@@ -322,7 +329,7 @@ export class Connection {
     let header: RequestHeader
     let request: Request | undefined
     try {
-      ;({ header, request } = decodeRequest(frame))
+      ;({ header, request } = decodeRequest(frame, REQUEST_READER))
     } catch (e) {
       // An opcode we do not know is answered (UNIMPLEMENTED) in order; other bad bytes close.
       if (!isProtocolError(e, 'unknown-opcode') || e.xid === undefined || e.opcode === undefined) {
