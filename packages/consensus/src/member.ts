@@ -20,8 +20,12 @@ import type { PeerTlsOptions } from './transport/tls.js'
 export interface StateMachine {
   /** Applies one committed entry. Throwing stops the member (fail-stop). */
   apply(entry: Entry): void
-  /** Replaces the whole state (undefined = empty): at start and when a leader sends SNAP. */
-  restore(snapshot: Snapshot | undefined): void
+  /**
+   * Replaces the whole state (undefined = empty): at start and when a leader sends SNAP. It may
+   * return a promise and load a slice at a time (a million znodes take seconds): the member
+   * applies nothing else until it settles, and keeps answering its leader meanwhile.
+   */
+  restore(snapshot: Snapshot | undefined): void | Promise<void>
   /**
    * The state after the last applied entry, for a snapshot: its bytes, or an iterable of chunks
    * that produces them a slice at a time. The member writes each chunk to the file before asking
@@ -162,7 +166,7 @@ export class Member extends EventEmitter<MemberEvents> {
         { acceptedEpoch: epochs.acceptedEpoch, currentEpoch: epochs.currentEpoch, snapshot, log: entries },
         { random, note: options.trace },
       )
-      options.stateMachine.restore(snapshot)
+      await options.stateMachine.restore(snapshot)
       const transport = new PeerTransport({
         id: options.id,
         peers: options.addresses,
@@ -330,6 +334,9 @@ export class Member extends EventEmitter<MemberEvents> {
     if (ready.persist !== undefined) await this.persist(ready.persist)
     if (this.closed) return
     for (const { to, message, early } of ready.messages) if (early !== true) this.transport.send(to, encodeMessage(message))
+    this.peer.sentAfterPersist()
+    if (ready.restore !== undefined) await this.restore(ready.restore)
+    if (this.closed) return
     this.apply(ready)
     this.peer.advance(ready)
     if (ready.status !== undefined) this.onStatus(ready.status)
@@ -349,12 +356,13 @@ export class Member extends EventEmitter<MemberEvents> {
     this.stats.loggedRecords = this.log.stats.records
   }
 
+  private async restore(snapshot: Snapshot): Promise<void> {
+    await this.options.stateMachine.restore(snapshot)
+    this.appliedZxid = snapshot.zxid
+  }
+
   private apply(ready: Ready): void {
     const machine = this.options.stateMachine
-    if (ready.restore !== undefined) {
-      machine.restore(ready.restore)
-      this.appliedZxid = ready.restore.zxid
-    }
     for (const entry of ready.committed) {
       machine.apply(entry)
       this.appliedZxid = entry.zxid

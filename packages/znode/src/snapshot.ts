@@ -364,11 +364,33 @@ function checkEnvelope(bytes: Buffer): void {
  * with a SnapshotError.
  */
 export function readSnapshot(snapshot: Buffer | readonly Buffer[]): DataTree {
+  const reading = readSnapshotPaced(snapshot, { pauseEveryNodes: Number.POSITIVE_INFINITY })
+  for (;;) {
+    const step = reading.next()
+    if (step.done === true) return step.value
+  }
+}
+
+export interface ReadSnapshotOptions {
+  /** Nodes read between two pause points (default 50,000). */
+  pauseEveryNodes?: number
+}
+
+/**
+ * readSnapshot a slice at a time: each `next()` reads at most `pauseEveryNodes` nodes (the
+ * envelope check and CRC come first, in one step), and the last returns the tree. A member
+ * loading a million znodes lets its event loop run in between (pings, ticks, four-letter words)
+ * instead of holding it for seconds. Errors are readSnapshot's, thrown from the `next()` that
+ * meets them.
+ */
+export function* readSnapshotPaced(snapshot: Buffer | readonly Buffer[], options: ReadSnapshotOptions = {}): Generator<void, DataTree, undefined> {
+  const pauseEveryNodes = options.pauseEveryNodes ?? 50_000
+  if (!(pauseEveryNodes >= 1)) throw new RangeError(`pauseEveryNodes ${pauseEveryNodes}`)
   const bytes = Buffer.isBuffer(snapshot) ? snapshot : Buffer.concat(snapshot)
   checkEnvelope(bytes)
   const r = new JuteReader(bytes, { maxLengthBytes: 0x7fffffff, copyBuffers: false }, MAGIC.length, bytes.length - CRC_BYTES)
   try {
-    return readBody(r)
+    return yield* readBody(r, pauseEveryNodes)
   } catch (e) {
     if (e instanceof SnapshotError) throw e
     if (e instanceof ProtocolError) throw new SnapshotError('malformed', e.message, { cause: e })
@@ -377,7 +399,7 @@ export function readSnapshot(snapshot: Buffer | readonly Buffer[]): DataTree {
   }
 }
 
-function readBody(r: JuteReader): DataTree {
+function* readBody(r: JuteReader, pauseEveryNodes: number): Generator<void, DataTree, undefined> {
   const tree = new DataTree('empty')
   const lastZxid = r.long()
   const digest = r.long()
@@ -389,17 +411,18 @@ function readBody(r: JuteReader): DataTree {
   const acls: AclRecord[][] = []
   for (let n = readCount(r, 4, 'ACL'); n > 0; n--) acls.push(AclList.decode(r).acl as AclRecord[])
   for (let n = readCount(r, 4, 'quota'); n > 0; n--) tree.quotas.add(r.string())
-  readNodes(r, tree, acls)
+  yield* readNodes(r, tree, acls, pauseEveryNodes)
   r.done()
   tree.restoreLastZxid(lastZxid)
   if (tree.digest !== digest) throw new SnapshotError('digest', `nodes hash to ${tree.digest}, header says ${digest}`)
   return tree
 }
 
-function readNodes(r: JuteReader, tree: DataTree, acls: readonly AclRecord[][]): void {
+function* readNodes(r: JuteReader, tree: DataTree, acls: readonly AclRecord[][], pauseEveryNodes: number): Generator<void, void, undefined> {
   let previous = ''
   const count = readCount(r, NODE_MIN_BYTES, 'node')
   for (let i = 0; i < count; i++) {
+    if (i > 0 && i % pauseEveryNodes === 0) yield
     const shared = r.int()
     if (shared < 0 || shared > previous.length) throw new SnapshotError('malformed', `node ${i} shares ${shared} chars of a ${previous.length}-char path`)
     const path = previous.slice(0, shared) + r.string()

@@ -1,6 +1,6 @@
 import t from 'tap'
 import { OpCode, Perms } from '@zoo/protocol'
-import { SnapshotError, digestId, readSnapshot, snapshotBytes, snapshotStream, writeSnapshot } from '../src/index.js'
+import { SnapshotError, digestId, readSnapshot, readSnapshotPaced, snapshotBytes, snapshotStream, writeSnapshot } from '../src/index.js'
 import { Driver, S1, S2 } from './support/driver.js'
 
 /** A tree with a bit of everything a snapshot must keep. */
@@ -52,6 +52,29 @@ t.test('snapshot then load round-trips: nodes, Stats, ACLs, sessions, quotas, di
   more.write({ type: OpCode.closeSession }, S2)
   t.equal(loaded.has('/a/eph'), false)
   t.equal(loaded.data('/zookeeper/quota/a/zookeeper_stats')?.toString(), 'count=2,bytes=3', 'quota usage kept counting')
+})
+
+t.test('readSnapshotPaced reads the same tree a bounded number of nodes per step', async (t) => {
+  const d = sample()
+  for (let i = 0; i < 40; i++) d.create(`/many-${i}`, 0, Buffer.from([i]))
+  const bytes = snapshotBytes(d.tree)
+  const nodes = d.tree.nodeCount
+  const reading = readSnapshotPaced(bytes, { pauseEveryNodes: 7 })
+  let steps = 0
+  let step = reading.next()
+  while (step.done !== true) {
+    steps++
+    step = reading.next()
+  }
+  t.equal(steps, Math.ceil(nodes / 7) - 1, `${nodes} nodes, 7 per step: a pause between every two slices`)
+  t.ok(snapshotBytes(step.value).equals(bytes), 'the tree writes back the same bytes')
+  t.equal(step.value.digest, d.tree.digest)
+
+  const flipped = Buffer.from(bytes)
+  flipped[flipped.length - 10]! ^= 1
+  const bad = readSnapshotPaced(flipped, { pauseEveryNodes: 7 })
+  t.throws(() => bad.next(), SnapshotError, 'the CRC is checked at the first step, before any node is read')
+  t.throws(() => readSnapshotPaced(bytes, { pauseEveryNodes: 0 }).next(), RangeError)
 })
 
 t.test('a corrupt snapshot is refused with a clear error', async (t) => {

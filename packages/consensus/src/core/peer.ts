@@ -33,7 +33,7 @@ export class Peer {
   readonly stats: PeerStats = { elections: 0, linkLosses: 0, stepDowns: 0, ignoredMessages: 0 }
   private readonly s: PeerState
   /** The Ready being carried out: what it makes durable, and the members a message of it waits for. */
-  private inflight: { ready: Ready; durable: Durable; waiting: ReadonlySet<number> } | undefined
+  private inflight: { readonly ready: Ready; readonly durable: Durable; waiting: ReadonlySet<number> } | undefined
   private role: RoleState
   private elected: { vote: Vote; round: number } | undefined
   /** The highest election round this peer took part in (see Election.highestRound). */
@@ -210,6 +210,15 @@ export class Peer {
   takeEarly(): Outbound[] {
     if (this.inflight === undefined) return []
     return this.s.outbox.takeEarly(this.inflight.waiting)
+  }
+
+  /**
+   * The caller has sent the outstanding Ready's other messages (its persist is done): nothing of
+   * it waits any more, so takeEarly() holds nothing back until advance(). A caller that takes
+   * long to apply (loading a SNAP) keeps answering its leader's pings meanwhile.
+   */
+  sentAfterPersist(): void {
+    if (this.inflight !== undefined) this.inflight.waiting = new Set()
   }
 
   advance(ready: Ready): void {

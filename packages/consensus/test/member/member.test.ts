@@ -13,11 +13,21 @@ const bytes = (s: string) => new TextEncoder().encode(s)
 /** The test application: the applied payloads, in order; a snapshot is them joined by newlines. */
 class AppliedList implements StateMachine {
   applied: string[] = []
+  /** Restores of a snapshot with data, in order, and when each settled (ms). */
+  restores: { startedMs: number; settledMs: number }[] = []
+  /** A restore of a snapshot with data settles this much later (a slow, paced load). */
+  constructor(private readonly restoreDelayMs = 0) {}
   apply(entry: Entry): void {
     this.applied.push(text.decode(entry.payload))
   }
-  restore(snapshot: Snapshot | undefined): void {
-    this.applied = snapshot === undefined || snapshot.data.length === 0 ? [] : text.decode(snapshot.data).split('\n')
+  restore(snapshot: Snapshot | undefined): void | Promise<void> {
+    const load = () => void (this.applied = snapshot === undefined || snapshot.data.length === 0 ? [] : text.decode(snapshot.data).split('\n'))
+    if (this.restoreDelayMs === 0 || snapshot === undefined || snapshot.data.length === 0) return load()
+    const startedMs = performance.now()
+    return new Promise((resolve) => setTimeout(resolve, this.restoreDelayMs)).then(() => {
+      load()
+      this.restores.push({ startedMs, settledMs: performance.now() })
+    })
   }
   snapshot(): Uint8Array {
     return bytes(this.applied.join('\n'))
@@ -32,7 +42,7 @@ interface Node {
   notes: string[]
 }
 
-async function ensemble(t: Teardown, ids: number[], extra: Pick<MemberOptions, 'snapshotEveryEntries' | 'segmentBytes' | 'consensus'> = {}) {
+async function ensemble(t: Teardown, ids: number[], extra: Pick<MemberOptions, 'snapshotEveryEntries' | 'segmentBytes' | 'consensus'> = {}, restoreDelayMs: (id: number) => number = () => 0) {
   const addresses = new Map<number, PeerAddress>()
   for (const id of ids) addresses.set(id, { host: '127.0.0.1', port: await freePort() })
   const nodes = new Map<number, Node>()
@@ -43,7 +53,7 @@ async function ensemble(t: Teardown, ids: number[], extra: Pick<MemberOptions, '
   }
   const start = async (id: number) => {
     const node = nodes.get(id)!
-    node.app = new AppliedList()
+    node.app = new AppliedList(restoreDelayMs(id))
     node.member = await Member.start({
       id,
       voters: ids,
@@ -145,6 +155,30 @@ t.test('snapshots compact the log; a member that missed them catches up by SNAP'
   await waitFor(async () => lagging.app.applied.length === 360, 10_000, 'the lagging member catches up')
   t.ok(same(lagging.app.applied, first.app.applied))
   t.match(first.notes.join('\n'), new RegExp(`sync ${lagging.id}: snap from`), 'by SNAP')
+})
+
+t.test('a slow asynchronous restore of a SNAP holds later applies back, and the follower keeps answering its leader', async (t) => {
+  // syncLimit 300 ms, a restore of 1.5 s: a follower silent while it restores would be dropped.
+  let lagging = 0
+  const { nodes, start, stop, leader } = await ensemble(t, [1, 2, 3], { snapshotEveryEntries: 50, segmentBytes: 2048, consensus: { syncLimitTicks: 6 } }, (id) => (id === lagging ? 1_500 : 0))
+  const first = await leader()
+  lagging = [...nodes.values()].find((n) => n !== first)!.id
+  const slow = nodes.get(lagging)!
+  await stop(lagging)
+  for (let round = 0; round < 4; round++) await Promise.all(Array.from({ length: 60 }, (_, i) => first.member!.propose(bytes(`s${round}-${i}`))))
+  await waitFor(async () => first.member!.stats.snapshotsTaken >= 2, 5_000, 'snapshots on the leader')
+  await start(lagging)
+  await waitFor(async () => slow.member!.status().serving, 10_000, 'the lagging member synced (by SNAP)')
+  // Committed while the restore runs: applied after it, in order.
+  await Promise.all(Array.from({ length: 40 }, (_, i) => first.member!.propose(bytes(`during-${i}`))))
+  await waitFor(async () => slow.app.applied.length === 280, 10_000, 'the restore and the entries after it')
+  t.equal(slow.app.restores.length, 1, 'one slow restore')
+  t.ok(slow.app.restores[0]!.settledMs - slow.app.restores[0]!.startedMs >= 1_400, 'which took its 1.5 s')
+  t.ok(same(slow.app.applied, first.app.applied), 'then the same sequence as the leader')
+  const snap = first.notes.findIndex((note) => note.startsWith(`sync ${lagging}: snap from`))
+  t.ok(snap >= 0, 'it came by SNAP')
+  t.notMatch(first.notes.slice(snap).join('\n'), new RegExp(`drops ${lagging}`), 'the leader never dropped it after')
+  t.notMatch(slow.notes.join('\n'), /looking/, 'and it never left its leader')
 })
 
 t.test('a member refuses work after close', async (t) => {

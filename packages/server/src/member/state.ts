@@ -1,7 +1,7 @@
 // The replicated state consensus applies committed txns to: the data tree (with the session
 // table). Every member holds one; the member layer listens to each applied txn.
 import type { Entry, Snapshot, StateMachine } from '@zoo/consensus'
-import { DataTree, decodeTxn, readSnapshot, snapshotStream } from '@zoo/znode'
+import { DataTree, decodeTxn, readSnapshotPaced, snapshotStream } from '@zoo/znode'
 import type { ApplyResult, Txn } from '@zoo/znode'
 
 export interface StateListener {
@@ -21,6 +21,9 @@ export class ReplicatedTree implements StateMachine {
   listener: StateListener | undefined
   proposed: ProposedTxns | undefined
 
+  /** `restorePauseEveryNodes`: nodes a restore reads between two turns of the event loop. */
+  constructor(private readonly restorePauseEveryNodes = 50_000) {}
+
   apply(entry: Entry): void {
     const txn = this.proposed?.take(entry) ?? decodeTxn(Buffer.from(entry.payload.buffer, entry.payload.byteOffset, entry.payload.byteLength))
     // The txn's header zxid is the leader's prediction; the log position is the truth.
@@ -29,11 +32,28 @@ export class ReplicatedTree implements StateMachine {
     this.listener?.applied(txn, result)
   }
 
-  restore(snapshot: Snapshot | undefined): void {
-    this.tree = snapshot === undefined ? new DataTree() : readSnapshot(Buffer.from(snapshot.data))
-    if (snapshot !== undefined && this.tree.lastProcessedZxid !== snapshot.zxid) {
-      throw new Error(`snapshot at 0x${snapshot.zxid.toString(16)} holds a tree at 0x${this.tree.lastProcessedZxid.toString(16)}`)
+  /**
+   * Loads a snapshot a slice of nodes at a time, the event loop running in between (a million
+   * znodes take seconds: a follower sent a SNAP keeps answering its leader). Until it settles the
+   * old tree stays in place; consensus applies nothing else meanwhile and the member does not
+   * serve (its status changes only after).
+   */
+  async restore(snapshot: Snapshot | undefined): Promise<void> {
+    let tree = new DataTree()
+    if (snapshot !== undefined) {
+      const reading = readSnapshotPaced(Buffer.from(snapshot.data.buffer, snapshot.data.byteOffset, snapshot.data.byteLength), { pauseEveryNodes: this.restorePauseEveryNodes })
+      for (let step = reading.next(); ; step = reading.next()) {
+        if (step.done === true) {
+          tree = step.value
+          break
+        }
+        await new Promise((resolve) => setImmediate(resolve))
+      }
+      if (tree.lastProcessedZxid !== snapshot.zxid) {
+        throw new Error(`snapshot at 0x${snapshot.zxid.toString(16)} holds a tree at 0x${tree.lastProcessedZxid.toString(16)}`)
+      }
     }
+    this.tree = tree
     this.listener?.restored()
   }
 
