@@ -6,7 +6,7 @@ import {
   CheckVersionTxn, CloseSessionTxn, CreateContainerTxn, CreateSessionTxn, CreateTTLTxn, CreateTxn, DeleteTxn, ErrorTxn,
   JuteReader, JuteWriter, MultiTxn, OpCode, ProtocolError, SetACLTxn, SetDataTxn, TxnDigest, TxnHeader,
 } from '@zoo/protocol'
-import type { Codec } from '@zoo/protocol'
+import type { Codec, JuteReaderOptions } from '@zoo/protocol'
 
 /** CreateSessionTxn plus the 16-byte password (zoo's extension of Apache's record). */
 export interface ZooCreateSessionTxn {
@@ -128,9 +128,13 @@ export function encodeTxn(txn: Txn): Buffer {
   return Buffer.from(w.toBuffer())
 }
 
-/** Reads what encodeTxn wrote; bad bytes raise ProtocolError. */
-export function decodeTxn(bytes: Buffer): Txn {
-  const r = new JuteReader(bytes)
+/**
+ * Reads what encodeTxn wrote; bad bytes raise ProtocolError. `{ copyBuffers: false }` leaves the
+ * body's buffers (data, passwd) as views of `bytes`, for a caller that is done with the txn before
+ * `bytes` could change (DataTree.apply keeps nothing of a txn's buffers).
+ */
+export function decodeTxn(bytes: Buffer, options?: JuteReaderOptions): Txn {
+  const r = new JuteReader(bytes, options)
   const header = TxnHeader.decode(r)
   const body = decodeBody(r, header.type)
   const txn: Txn = { clientId: header.clientId, cxid: header.cxid, zxid: header.zxid, time: header.time, body }

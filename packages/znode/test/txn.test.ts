@@ -55,3 +55,14 @@ t.test('bad bytes raise ProtocolError', async (t) => {
   w.buffer(Buffer.alloc(4))
   t.throws(() => decodeTxn(Buffer.from(w.toBuffer())), ProtocolError, 'a multi cannot hold a createSession')
 })
+
+t.test('copyBuffers false: the body\'s data is a view of the bytes, the rest decodes as usual', async (t) => {
+  const txn: Txn = { clientId: 5n, cxid: 1, zxid: 0x100000002n, time: 7n, body: { type: OpCode.setData, path: '/a', data: Buffer.from('abc'), version: 1 } }
+  const bytes = encodeTxn(txn)
+  const viewed = decodeTxn(bytes, { copyBuffers: false })
+  t.same(viewed, txn)
+  const copied = decodeTxn(bytes)
+  bytes[bytes.indexOf('abc')] = 0x78
+  t.equal((viewed.body as { data: Buffer }).data.toString(), 'xbc', 'shares the memory of the bytes')
+  t.equal((copied.body as { data: Buffer }).data.toString(), 'abc', 'copied by default')
+})

@@ -16,6 +16,12 @@ export interface ProposedTxns {
   take(entry: Entry): Txn | undefined
 }
 
+/**
+ * A committed txn's buffers (setData's data) are views of its entry's bytes: the tree copies what
+ * it keeps (data as a string, passwords), and the txn is done with once applied.
+ */
+const TXN_READER = { copyBuffers: false } as const
+
 export class ReplicatedTree implements StateMachine {
   tree = new DataTree()
   listener: StateListener | undefined
@@ -25,7 +31,7 @@ export class ReplicatedTree implements StateMachine {
   constructor(private readonly restorePauseEveryNodes = 50_000) {}
 
   apply(entry: Entry): void {
-    const txn = this.proposed?.take(entry) ?? decodeTxn(Buffer.from(entry.payload.buffer, entry.payload.byteOffset, entry.payload.byteLength))
+    const txn = this.proposed?.take(entry) ?? decodeTxn(Buffer.from(entry.payload.buffer, entry.payload.byteOffset, entry.payload.byteLength), TXN_READER)
     // The txn's header zxid is the leader's prediction; the log position is the truth.
     if (txn.zxid !== entry.zxid) throw new Error(`txn says zxid 0x${txn.zxid.toString(16)}, log says 0x${entry.zxid.toString(16)}`)
     const result = this.tree.apply(txn, entry.zxid)
