@@ -132,7 +132,10 @@ t.test('subtree mode: children are keys; publishes are atomic and compare-and-se
 t.test('a session expiry: the watcher re-reads on the new session and keeps following', async (t) => {
   const path = '/cfg/expiry'
   await publishConfig(writer, path, Schema, { flag: false, limit: 1 })
-  const own: ZooKeeperClient = await clientFor(t, cluster.connectString)
+  // A short timeout: when the twin of expireSession closes the session, the server may leave this
+  // client's connection open and silent (its reconnect raced the close), and the client then
+  // learns of the expiry only when it hears nothing for 2/3 of its timeout.
+  const own: ZooKeeperClient = await clientFor(t, cluster.connectString, { sessionTimeoutMs: 4_000 })
   const watchers = [await watchConfig(own, path, Schema, { watchMode: 'persistent' }), await watchConfig(own, path, Schema, { watchMode: 'oneShot' })]
   const states: string[] = []
   own.on('state', (s) => states.push(s))
@@ -140,7 +143,7 @@ t.test('a session expiry: the watcher re-reads on the new session and keeps foll
   await expireSession(own, cluster.connectString)
   // Written while the watchers' session is dead: only a re-read on the new session sees it.
   await publishConfig(writer, path, Schema, { flag: true, limit: 2 })
-  await until('a new session', () => own.state === 'connected' && own.sessionId !== before, 15_000)
+  await until('a new session', () => own.state === 'connected' && own.sessionId !== before, 20_000)
   await until('both watchers on limit 2', () => watchers.every((w) => w.current.limit === 2))
   t.ok(states.includes('expired'))
   await publishConfig(writer, path, Schema, { flag: true, limit: 3 })
