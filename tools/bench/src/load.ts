@@ -2,6 +2,8 @@
 import type { ZooKeeperClient } from '@zoo/client'
 
 export interface PhaseResult {
+  /** Operations completed in the phase. */
+  operations: number
   opsPerSecond: number
   p50Ms: number
   p99Ms: number
@@ -35,7 +37,7 @@ export async function phase(
   )
   const elapsed = (performance.now() - started) / 1000
   latencies.sort((a, b) => a - b)
-  return { opsPerSecond: done / elapsed, p50Ms: percentile(latencies, 0.5), p99Ms: percentile(latencies, 0.99) }
+  return { operations: done, opsPerSecond: done / elapsed, p50Ms: percentile(latencies, 0.5), p99Ms: percentile(latencies, 0.99) }
 }
 
 export function median(values: readonly number[]): number {
