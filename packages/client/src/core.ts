@@ -449,10 +449,16 @@ export class ClientCore extends EventEmitter {
           return this.session.heard(this.pings.shift() ?? this.lastSendMs, header.zxid)
         case Xid.AUTH:
           return this.onAuthReply(header.err)
-        case Xid.SET_WATCHES:
+        case Xid.SET_WATCHES: {
+          if (header.err === ErrorCode.OK) return
+          const refused = new KeeperError(header.err as ErrorCode, undefined, { cause: new Error('the server refused SetWatches2') })
+          // The session ended between the handshake and this reply (closed from another
+          // connection, say): the next handshake reports the expiry, and the expiry path tells
+          // every watcher and moves persistent watches to the new session. Not a listener error.
+          if (header.err === ErrorCode.SESSIONEXPIRED || header.err === ErrorCode.SESSIONMOVED) return this.drop(connection, refused)
           // Watches not re-registered would leave their listeners waiting forever: say so loudly.
-          if (header.err !== ErrorCode.OK) this.listenerError(new KeeperError(header.err as ErrorCode, undefined, { cause: new Error('the server refused SetWatches2') }))
-          return
+          return this.listenerError(refused)
+        }
         default:
           throw new ProtocolError('malformed', `reply with reserved xid ${xid}`)
       }

@@ -207,6 +207,26 @@ t.test('pings at a third of the timeout; silence for two thirds drops the connec
   await until(() => states.includes('reconnected'), 3_000, 'reconnected')
 })
 
+t.test('SetWatches2 answered with SESSIONEXPIRED (the session was closed meanwhile) is an expiry, not an error', async (t) => {
+  let sessionClosed = false
+  const { server, zk, states } = await setup(t, {
+    onConnect: (request) => (sessionClosed && request.sessionId !== 0n ? { protocolVersion: 0, timeOut: 0, sessionId: 0n, passwd: Buffer.alloc(16), readOnly: false } : undefined),
+    onRequest: (f) => (f.request.type === OpCode.setWatches2 && !sessionClosed ? ((sessionClosed = true), { err: ErrorCode.SESSIONEXPIRED }) : undefined),
+  })
+  const errors: unknown[] = []
+  zk.on('error', (e) => errors.push(e))
+  await zk.create('/w', 'x')
+  const oneShot: WatchEvent[] = []
+  await zk.getData('/w', { watch: (e) => oneShot.push(e) })
+  const oldSession = zk.sessionId
+  server.dropAll()
+  await until(() => states.includes('connected'), 5_000, 'a new session')
+  t.same(states, ['suspended', 'reconnected', 'suspended', 'expired', 'connected'], 'reconnected, refused SetWatches2, then the expiry and a new session')
+  t.same(oneShot, [{ type: 'sessionExpired', path: '/w' }], 'the watcher learns its watch is gone')
+  t.same(errors, [], 'no error event')
+  t.not(zk.sessionId, oldSession)
+})
+
 t.test('no ping right after the handshake: the ConnectRequest counts as a send', async (t) => {
   const { server, zk } = await setup(t, { timeoutMs: 3_000 }, { sessionTimeoutMs: 3_000 })
   t.equal(zk.negotiatedTimeoutMs, 3_000)
