@@ -10,6 +10,7 @@ import { createClient } from '@zoo/client'
 import { startApacheZooKeeper, startZooCluster } from '@zoo/testkit'
 import type { ApacheEnsemble } from '@zoo/testkit'
 import { phase } from './load.js'
+import { APACHE_SYSTEM_PROPERTIES, fromDist, SESSION_TIMEOUT_MS, SHARED_CONFIG } from './settings.js'
 
 const { values: args } = parseArgs({
   options: {
@@ -24,14 +25,11 @@ const { values: args } = parseArgs({
 })
 const TARGET = args.target as string
 if (TARGET !== 'zoo' && TARGET !== 'apache') throw new Error(`--target ${TARGET}: expected zoo or apache`)
-const ZOO_FROM = args['zoo-from'] as string
-if (ZOO_FROM !== 'dist' && ZOO_FROM !== 'source') throw new Error(`--zoo-from ${ZOO_FROM}: expected dist or source`)
+const FROM_DIST = fromDist(args['zoo-from'])
 const ROUNDS = Number(args.rounds)
 if (!Number.isInteger(ROUNDS) || ROUNDS < 1) throw new Error(`--rounds ${args.rounds}: expected a positive integer`)
 const LOAD = { depth: Number(args.depth), seconds: Number(args.seconds) }
 const VALUE = Buffer.alloc(Number(args.bytes), 120)
-/** The settings server.bench.ts gives both servers. */
-const CONFIG = { maxSessionTimeout: 20_000, snapCount: 100_000 }
 
 /** utime + stime of a process in ms (/proc/<pid>/stat, in clock ticks of 10 ms). */
 function cpuMs(pid: number): number {
@@ -41,14 +39,14 @@ function cpuMs(pid: number): number {
 
 const ensemble: ApacheEnsemble =
   TARGET === 'apache'
-    ? await startApacheZooKeeper({ members: 3, tickTimeMs: 2000, config: CONFIG, systemProperties: { 'zookeeper.snapCount': CONFIG.snapCount, 'zookeeper.forceSync': 'yes' } })
-    : await startZooCluster({ members: 3, tickTimeMs: 2000, config: CONFIG, fromDist: ZOO_FROM === 'dist' })
+    ? await startApacheZooKeeper({ members: 3, tickTimeMs: 2000, config: SHARED_CONFIG, systemProperties: APACHE_SYSTEM_PROPERTIES })
+    : await startZooCluster({ members: 3, tickTimeMs: 2000, config: SHARED_CONFIG, fromDist: FROM_DIST })
 try {
-  const clients = await Promise.all(Array.from({ length: Number(args.sessions) }, () => createClient(ensemble.connectString, { sessionTimeoutMs: 10_000 })))
+  const clients = await Promise.all(Array.from({ length: Number(args.sessions) }, () => createClient(ensemble.connectString, { sessionTimeoutMs: SESSION_TIMEOUT_MS })))
   await clients[0]?.create('/cpu', '').catch(() => undefined)
   await Promise.all(clients.map((zk, i) => zk.create(`/cpu/s${i}`, VALUE).catch(() => undefined)))
   const members = await Promise.all(ensemble.members.map(async (m) => ({ pid: m.process?.child.pid as number, role: (await ensemble.mode(m.id)) ?? '?' })))
-  console.log(`${TARGET}${TARGET === 'zoo' ? ` (from ${ZOO_FROM})` : ''}: ${clients.length} sessions x ${LOAD.depth} setData in flight, ${VALUE.length}-byte values, ${LOAD.seconds} s rounds (round 0 is a warm-up)`)
+  console.log(`${TARGET}${TARGET === 'zoo' ? ` (from ${FROM_DIST ? 'dist' : 'source'})` : ''}: ${clients.length} sessions x ${LOAD.depth} setData in flight, ${VALUE.length}-byte values, ${LOAD.seconds} s rounds (round 0 is a warm-up)`)
   console.log('CPU ms per 1,000 committed writes:')
   for (let round = 0; round < ROUNDS; round++) {
     const before = members.map((m) => cpuMs(m.pid))

@@ -20,6 +20,7 @@ import type { ClientOptions, ZooKeeperClient } from '@zoo/client'
 import { makeTestPki, startApacheZooKeeper, startZooCluster } from '@zoo/testkit'
 import type { ApacheEnsemble } from '@zoo/testkit'
 import { median, phase, type PhaseResult } from './load.js'
+import { APACHE_SYSTEM_PROPERTIES, fromDist, SESSION_TIMEOUT_MS, SHARED_CONFIG, SNAP_COUNT } from './settings.js'
 
 const { values: args } = parseArgs({
   options: {
@@ -58,13 +59,7 @@ const WARMUP_SECONDS = Number(args.warmup)
  * them; `source` runs them through tsx as the tests do, whose transform wraps every named
  * function and class and costs per call.
  */
-const ZOO_FROM = args['zoo-from'] as string
-if (ZOO_FROM !== 'dist' && ZOO_FROM !== 'source') throw new Error(`--zoo-from ${ZOO_FROM}: expected dist or source`)
-const FROM_DIST = ZOO_FROM === 'dist'
-const SESSION_TIMEOUT_MS = 10_000
-const SNAP_COUNT = 100_000
-/** zoo.cfg lines both servers get (the testkit adds tickTime, initLimit 10, syncLimit 5, ports). */
-const SHARED_CONFIG = { maxSessionTimeout: SESSION_TIMEOUT_MS * 2, snapCount: SNAP_COUNT }
+const FROM_DIST = fromDist(args['zoo-from'])
 const TARGET_NAMES = ['apache', 'zoo', 'zoo-quorum-tls', 'zoo-client-tls']
 const TARGETS = args.target === 'both' ? ['apache', 'zoo'] : (args.target as string).split(',')
 for (const t of TARGETS) if (!TARGET_NAMES.includes(t)) throw new Error(`--target ${t}: expected both, or a comma-separated list of ${TARGET_NAMES.join(', ')}`)
@@ -284,7 +279,7 @@ async function apacheTarget(): Promise<Target> {
     members: MEMBERS,
     tickTimeMs: TICK_MS,
     config: SHARED_CONFIG,
-    systemProperties: { 'zookeeper.snapCount': SNAP_COUNT, 'zookeeper.forceSync': 'yes' },
+    systemProperties: APACHE_SYSTEM_PROPERTIES,
   })
   return {
     name: 'apache',
